@@ -1,0 +1,191 @@
+/**
+ * A small HTTP front for Apollo Server on node:http: the GraphQL endpoint, health and readiness
+ * probes, and any extra routes (the gateway's playground). No framework: fewer layers per request.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+
+/** Handles a request and returns true, or returns false to let the next route try. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface Check {
+  name: string;
+  /** Resolves true when the dependency answers. */
+  probe: () => Promise<boolean>;
+}
+
+export interface HttpServerOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  context: (req: IncomingMessage) => Promise<TContext>;
+  port: number;
+  host?: string;
+  graphqlPath?: string;
+  /** Dependencies that must answer for `/readyz` to say ready. */
+  checks?: Check[];
+  routes?: Route[];
+  maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new RequestError(413, `Request body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function withTimeout(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([probe().catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs every check in parallel: `{ ready, checks: { name: 'ok' | 'unavailable' } }`. */
+export async function runChecks(checks: readonly Check[], timeoutMs = 2_000) {
+  const results = await Promise.all(checks.map((c) => withTimeout(c.probe, timeoutMs)));
+  const report: Record<string, 'ok' | 'unavailable'> = {};
+  checks.forEach((c, i) => (report[c.name] = results[i] ? 'ok' : 'unavailable'));
+  const unavailable = checks.filter((_, i) => !results[i]).map((c) => c.name);
+  return { ready: unavailable.length === 0, unavailable, checks: report };
+}
+
+export function healthRoutes(checks: readonly Check[]): Route {
+  return async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return true;
+    }
+    if (path === '/readyz') {
+      const result = await runChecks(checks);
+      sendJson(res, result.ready ? 200 : 503, {
+        status: result.ready ? 'ready' : 'unavailable',
+        ...(result.ready ? {} : { unavailable: result.unavailable }),
+        checks: result.checks,
+      });
+      return true;
+    }
+    return false;
+  };
+}
+
+export async function startHttpServer<TContext extends BaseContext>(
+  options: HttpServerOptions<TContext>,
+): Promise<RunningServer> {
+  const graphqlPath = options.graphqlPath ?? '/graphql';
+  const maxBody = options.maxBodyBytes ?? 1_000_000;
+  const routes: Route[] = [healthRoutes(options.checks ?? []), ...(options.routes ?? [])];
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const raw = req.method === 'POST' ? await readBody(req, maxBody) : '';
+    let body: unknown = raw;
+    if (req.method === 'POST' && (headers.get('content-type') ?? '').includes('json')) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        sendJson(res, 400, {
+          errors: [{ message: 'The body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+        });
+        return;
+      }
+    }
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const result = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: req.method ?? 'GET',
+        headers,
+        search: query >= 0 ? url.slice(query) : '',
+        body,
+      },
+      context: () => options.context(req),
+    });
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  const server = createServer((req, res) => {
+    const handle = async () => {
+      for (const route of routes) if (await route(req, res)) return;
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === graphqlPath) return handleGraphQL(req, res);
+      sendJson(res, 404, { error: 'not found' });
+    };
+    handle().catch((error: unknown) => {
+      const status = error instanceof RequestError ? error.status : 500;
+      const message = error instanceof RequestError ? error.message : 'Internal server error';
+      if (!res.headersSent) {
+        sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  // Longer than a load balancer's idle timeout, so it never reuses a connection we just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    url: `http://localhost:${port}${graphqlPath}`,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await options.apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/** Everything a subgraph service shares: Apollo Server with error masking, served over HTTP. */
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import { maskError } from './errors';
+import { startHttpServer, type Check, type RunningServer } from './http';
+import type { Logger } from './logger';
+
+export interface SubgraphOptions<TContext extends BaseContext> {
+  name: string;
+  schema: GraphQLSchema;
+  context: (req: IncomingMessage) => Promise<TContext>;
+  checks: Check[];
+  port: number;
+  host?: string;
+  logger: Logger;
+  /** Releases the service's own resources (pools, clients) after the server stops. */
+  onClose?: () => Promise<void>;
+}
+
+export async function serveSubgraph<TContext extends BaseContext>(
+  options: SubgraphOptions<TContext>,
+): Promise<RunningServer> {
+  const apollo = new ApolloServer<TContext>({
+    schema: options.schema,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) =>
+      maskError(
+        formatted,
+        (f, original) =>
+          options.logger.error('unexpected error in resolver', {
+            path: f.path?.join('.'),
+            error: original instanceof Error ? (original.stack ?? original.message) : String(original),
+          }),
+        error,
+      ),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+  const running = await startHttpServer({
+    apollo,
+    context: options.context,
+    checks: options.checks,
+    port: options.port,
+    host: options.host,
+  });
+  options.logger.info('subgraph listening', { subgraph: options.name, url: running.url });
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await options.onClose?.();
+    },
+  };
+}

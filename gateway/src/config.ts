@@ -1,0 +1,24 @@
+import { env, loadConfig, type Setting } from '../../common/config';
+import { subgraphRegistry, subgraphUrlVariable } from '../../subgraphs/registry';
+
+const subgraphUrls = Object.fromEntries(
+  subgraphRegistry.map((s) => [
+    s.name,
+    env.url(subgraphUrlVariable(s.name), `http://localhost:${s.port}/graphql`),
+  ]),
+) as Record<string, Setting<string>>;
+
+export const gatewaySettings = {
+  port: env.port('PORT', 4000),
+  supergraphPath: env.optionalString('SUPERGRAPH_PATH'),
+  subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+};
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(source: Record<string, string | undefined> = process.env) {
+  return {
+    ...loadConfig(gatewaySettings, source),
+    subgraphUrls: loadConfig(subgraphUrls, source),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The gateway's connection to a subgraph. When the subgraph cannot be reached or answers with
+ * something that is not GraphQL, the client gets the data of the other subgraphs plus one error
+ * per failed fetch, with the code SUBGRAPH_UNAVAILABLE and the path where data is missing. The
+ * underlying reason (which may name hosts and ports) is logged, never returned.
+ */
+import {
+  RemoteGraphQLDataSource,
+  type GraphQLDataSourceProcessOptions,
+} from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import type { Logger } from '../../common/logger';
+
+/** Response names of the root fields a subgraph operation selects (cached per query text). */
+const rootFields = new Map<string, string[]>();
+
+function rootFieldsOf(query: string): string[] {
+  let fields = rootFields.get(query);
+  if (!fields) {
+    const operation = parse(query).definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
+    fields = (operation?.selectionSet.selections ?? []).flatMap((s) =>
+      s.kind === Kind.FIELD ? [s.alias?.value ?? s.name.value] : [],
+    );
+    if (rootFields.size > 5_000) rootFields.clear();
+    rootFields.set(query, fields);
+  }
+  return fields;
+}
+
+export class ResilientDataSource extends RemoteGraphQLDataSource {
+  constructor(
+    private readonly serviceName: string,
+    url: string,
+    timeoutMs: number,
+    private readonly logger: Logger,
+  ) {
+    super({
+      url,
+      fetcher: (input, init) =>
+        fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+    });
+  }
+
+  override async process(
+    options: GraphQLDataSourceProcessOptions,
+  ): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      this.logger.warn('subgraph request failed', {
+        subgraph: this.serviceName,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      const query = options.request.query ?? '';
+      const message = `The ${this.serviceName} service is unavailable right now.`;
+      const extensions = { code: 'SUBGRAPH_UNAVAILABLE', service: this.serviceName };
+      // For an entity fetch, point at the first entity whose fields are missing; for a root
+      // fetch, at each root field the subgraph was asked for.
+      const paths = rootFieldsOf(query).includes('_entities')
+        ? [['_entities', 0]]
+        : rootFieldsOf(query).map((field) => [field]);
+      return {
+        data: null,
+        errors: paths.map((path) => ({ message, path, extensions })),
+      };
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/** Stock rows: every function takes the pool or a transaction's client. */
+import type { Queryable } from '../../../common/postgres';
+import type { StockLevel } from './domain';
+
+/** The table's row shape, as PostgreSQL returns it. */
+interface StockRow {
+  variant_id: string;
+  product_id: string;
+  quantity: number;
+}
+
+const rowToStockLevel = (row: StockRow): StockLevel => ({
+  variantId: row.variant_id,
+  productId: row.product_id,
+  quantity: row.quantity,
+});
+
+export async function stockByVariantIds(
+  db: Queryable,
+  variantIds: readonly string[],
+): Promise<Map<string, StockLevel>> {
+  const { rows } = await db.query<StockRow>(
+    'SELECT variant_id, product_id, quantity FROM orders.stock WHERE variant_id = ANY($1)',
+    [variantIds],
+  );
+  return new Map(rows.map((row) => [row.variant_id, rowToStockLevel(row)]));
+}
+
+/** Product ids (of those asked) that have at least one variant in stock. */
+export async function productsInStock(
+  db: Queryable,
+  productIds: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await db.query<{ product_id: string }>(
+    'SELECT DISTINCT product_id FROM orders.stock WHERE product_id = ANY($1) AND quantity > 0',
+    [productIds],
+  );
+  return new Set(rows.map((row) => row.product_id));
+}
+
+/** Sets stock levels (inserting missing rows); used by the seed and the back office. */
+export async function upsertStock(db: Queryable, levels: readonly StockLevel[]): Promise<void> {
+  if (levels.length === 0) return;
+  await db.query(
+    `INSERT INTO orders.stock (variant_id, product_id, quantity)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+     ON CONFLICT (variant_id) DO UPDATE
+       SET quantity = EXCLUDED.quantity, product_id = EXCLUDED.product_id, updated_at = now()`,
+    [levels.map((l) => l.variantId), levels.map((l) => l.productId), levels.map((l) => l.quantity)],
+  );
+}

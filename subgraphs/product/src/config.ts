@@ -1,0 +1,17 @@
+import { env, loadConfig } from '../../../common/config';
+
+export const productSettings = {
+  port: env.port('PORT', 4001),
+  dynamoEndpoint: env.optionalUrl('DYNAMODB_ENDPOINT'),
+  region: env.string('AWS_REGION', 'us-east-1'),
+  table: env.string('CATALOG_TABLE', 'store-catalog'),
+  createTables: env.bool('DYNAMODB_CREATE_TABLES', true),
+  redisUrl: env.optionalUrl('REDIS_URL', ['redis', 'rediss']),
+  cacheTtlSeconds: env.int('CACHE_TTL_SECONDS', 300, { min: 1, max: 86_400 }),
+  assetBaseUrl: env.url('ASSET_BASE_URL', 'https://assets.example.com'),
+};
+
+export type ProductConfig = ReturnType<typeof loadProductConfig>;
+
+export const loadProductConfig = (source: Record<string, string | undefined> = process.env) =>
+  loadConfig(productSettings, source);

@@ -1,0 +1,39 @@
+/** Entry point of the product service: `node dist/subgraphs/product/src/main.js`. */
+import 'reflect-metadata';
+import { createSharedCache } from '../../../common/cache';
+import { runMain } from '../../../common/config';
+import { createDynamoClient } from '../../../common/dynamo';
+import { createLogger } from '../../../common/logger';
+import { onShutdown } from '../../../common/shutdown';
+import { serveSubgraph } from '../../../common/subgraph';
+import { loadProductConfig } from './config';
+import { ensureTable } from './repository';
+import { createProductSubgraph } from './server';
+
+runMain(async () => {
+  const config = loadProductConfig();
+  const logger = createLogger('product');
+  const dynamo = createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region });
+  if (config.createTables) await ensureTable({ client: dynamo, name: config.table });
+  const cache = createSharedCache(config.redisUrl, logger);
+  const subgraph = await createProductSubgraph({
+    dynamo,
+    table: config.table,
+    cache,
+    cacheTtlSeconds: config.cacheTtlSeconds,
+    assetBaseUrl: config.assetBaseUrl,
+  });
+  const server = await serveSubgraph({
+    name: 'product',
+    schema: subgraph.schema,
+    context: subgraph.context,
+    checks: subgraph.checks,
+    port: config.port,
+    logger,
+    onClose: async () => {
+      await cache.close();
+      dynamo.destroy();
+    },
+  });
+  onShutdown(() => server.close());
+});

@@ -1,0 +1,170 @@
+/** Catalog data access: every function takes the table handle and returns domain records. */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  QueryCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { batchGetAll, batchWriteAll, type Item } from '../../../common/dynamo';
+import type { Category, ListingPage, Page, Product, ProductSortKey, Review, Variant } from './domain';
+import {
+  key,
+  rowOf,
+  rowToCategory,
+  rowToProduct,
+  rowToReview,
+  rowToVariant,
+  sortIndex,
+  tableDefinition,
+  toKey,
+} from './table';
+
+export interface CatalogTable {
+  client: DynamoDBClient;
+  name: string;
+}
+
+async function getRows(db: CatalogTable, keys: { pk: string; sk: string }[]) {
+  const items = await batchGetAll(db.client, db.name, keys.map(toKey));
+  return items.map(rowOf);
+}
+
+export async function getProducts(db: CatalogTable, ids: readonly string[]): Promise<Map<string, Product>> {
+  const rows = await getRows(db, ids.map(key.product));
+  return new Map(rows.map((row) => [String(row.id), rowToProduct(row)]));
+}
+
+export async function getVariants(db: CatalogTable, ids: readonly string[]): Promise<Map<string, Variant>> {
+  const rows = await getRows(db, ids.map(key.variant));
+  return new Map(rows.map((row) => [String(row.id), rowToVariant(row)]));
+}
+
+export async function getProductIdsBySlug(
+  db: CatalogTable,
+  slugs: readonly string[],
+): Promise<Map<string, string>> {
+  const rows = await getRows(db, slugs.map(key.slug));
+  return new Map(rows.map((row) => [String(row.pk).slice('SLUG#'.length), String(row.productId)]));
+}
+
+export async function getCategories(
+  db: CatalogTable,
+  slugs: readonly string[],
+): Promise<Map<string, Category>> {
+  const rows = await getRows(db, slugs.map(key.category));
+  return new Map(rows.map((row) => [String(row.slug), rowToCategory(row)]));
+}
+
+/** Every category, in display order: one Query on the CATEGORIES partition. */
+export async function listCategories(db: CatalogTable): Promise<Category[]> {
+  const categories: Category[] = [];
+  let start: Record<string, Item[string]> | undefined;
+  do {
+    const page = await db.client.send(
+      new QueryCommand({
+        TableName: db.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'CATEGORIES' } },
+        ExclusiveStartKey: start,
+      }),
+    );
+    categories.push(...(page.Items ?? []).map((item) => rowToCategory(rowOf(item))));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return categories.sort((a, b) => a.position - b.position || a.slug.localeCompare(b.slug));
+}
+
+export async function getProductCount(db: CatalogTable): Promise<number> {
+  const [row] = await getRows(db, [key.counts()]);
+  return typeof row?.products === 'number' ? row.products : 0;
+}
+
+/**
+ * One page of a listing from the sort's index. `after` is the sort attribute value of the last
+ * entry seen; it ends in the product id, which is also the entry's table sort key.
+ */
+export async function queryListing(
+  db: CatalogTable,
+  categorySlug: string | null,
+  sort: ProductSortKey,
+  first: number,
+  after: string | null,
+): Promise<ListingPage> {
+  const { index, attribute, forward } = sortIndex[sort];
+  const pk = key.listingPartition(categorySlug);
+  const response = await db.client.send(
+    new QueryCommand({
+      TableName: db.name,
+      IndexName: index,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+      ScanIndexForward: forward,
+      Limit: first + 1,
+      ExclusiveStartKey: after
+        ? { pk: { S: pk }, sk: { S: after.slice(after.lastIndexOf('#') + 1) }, [attribute]: { S: after } }
+        : undefined,
+    }),
+  );
+  const entries = (response.Items ?? []).map((item) => ({
+    productId: item.sk?.S ?? '',
+    cursor: item[attribute]?.S ?? '',
+  }));
+  return { items: entries.slice(0, first), hasNextPage: entries.length > first };
+}
+
+/** Reviews of one product, newest first. `after` is the review's table sort key. */
+export async function queryReviews(
+  db: CatalogTable,
+  productId: string,
+  first: number,
+  after: string | null,
+): Promise<Page<Review>> {
+  const pk = key.product(productId).pk;
+  const response = await db.client.send(
+    new QueryCommand({
+      TableName: db.name,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: 'REVIEW#' } },
+      ScanIndexForward: false,
+      Limit: first + 1,
+      ExclusiveStartKey: after ? { pk: { S: pk }, sk: { S: after } } : undefined,
+    }),
+  );
+  const rows = (response.Items ?? []).slice(0, first).map(rowOf);
+  const last = rows[rows.length - 1];
+  return {
+    items: rows.map(rowToReview),
+    hasNextPage: (response.Items?.length ?? 0) > first,
+    endCursor: last ? String(last.sk) : null,
+  };
+}
+
+export async function writeItems(db: CatalogTable, items: readonly Item[], concurrency = 4) {
+  const requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
+  await batchWriteAll(db.client, db.name, requests, { concurrency });
+}
+
+/** Creates the table when it does not exist and waits until it is active. */
+export async function ensureTable(db: CatalogTable): Promise<'created' | 'exists'> {
+  try {
+    await db.client.send(new DescribeTableCommand({ TableName: db.name }));
+    return 'exists';
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  try {
+    await db.client.send(new CreateTableCommand(tableDefinition(db.name)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const { Table } = await db.client.send(new DescribeTableCommand({ TableName: db.name }));
+    const indexesReady = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesReady) return 'created';
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`table ${db.name} did not become active`);
+}

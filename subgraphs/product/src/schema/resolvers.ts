@@ -1,0 +1,158 @@
+/** Thin resolvers: each turns its arguments into one CatalogService call. */
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Money } from '../../../../common/money';
+import type { Product as ProductRecord, Variant as VariantRecord } from '../domain';
+import type { CatalogContext, CatalogService } from '../service';
+import {
+  Category,
+  Image,
+  PriceRange,
+  Product,
+  ProductConnection,
+  ProductDocument,
+  ProductFilter,
+  ProductOption,
+  ProductSort,
+  ProductVariant,
+  RatingSummary,
+  ReviewConnection,
+} from './types';
+
+export interface ProductSubgraphContext extends CatalogContext {
+  catalog: CatalogService;
+}
+
+@Resolver()
+export class CatalogQueryResolver {
+  @Query(() => Product, {
+    nullable: true,
+    description: 'One product by `id` or by `slug` (give exactly one); null when there is none.',
+  })
+  product(
+    @Ctx() ctx: ProductSubgraphContext,
+    @Arg('id', () => ID, { nullable: true, description: 'The product\'s id.' }) id?: string,
+    @Arg('slug', () => String, { nullable: true, description: 'The product\'s slug.' }) slug?: string,
+  ) {
+    return ctx.catalog.product(ctx, { id, slug });
+  }
+
+  @Query(() => ProductConnection, { description: 'Browse the catalog, optionally one category, in the chosen order.' })
+  products(
+    @Ctx() ctx: ProductSubgraphContext,
+    @Arg('first', () => Int, { description: 'Page size, 0 to 100.' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after (`pageInfo.endCursor`).' })
+    after: string | undefined,
+    @Arg('filter', () => ProductFilter, { nullable: true, description: 'Narrows the listing.' })
+    filter: ProductFilter | undefined,
+    @Arg('sort', () => ProductSort, {
+      nullable: true,
+      defaultValue: ProductSort.FEATURED,
+      description: 'Order of the listing; FEATURED when omitted.',
+    })
+    sort: ProductSort,
+  ) {
+    return ctx.catalog.products(ctx, { first, after, categorySlug: filter?.categorySlug, sort });
+  }
+
+  @Query(() => [Category], { description: 'Every category, in display order.' })
+  categories(@Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.categories(ctx);
+  }
+
+  @Query(() => Category, { nullable: true, description: 'One category by slug; null when there is none.' })
+  category(
+    @Ctx() ctx: ProductSubgraphContext,
+    @Arg('slug', () => String, { description: 'The category\'s slug.' }) slug: string,
+  ) {
+    return ctx.catalog.category(ctx, slug);
+  }
+
+  @Query(() => ProductVariant, { nullable: true, description: 'One variant by id; null when there is none.' })
+  productVariant(
+    @Ctx() ctx: ProductSubgraphContext,
+    @Arg('id', () => ID, { description: 'The variant\'s id.' }) id: string,
+  ) {
+    return ctx.catalog.variant(ctx, id);
+  }
+}
+
+@Resolver(() => Product)
+export class ProductFieldsResolver {
+  @FieldResolver(() => Category, { description: 'The category the product is listed in.' })
+  category(@Root() product: ProductRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.category(ctx, product.categorySlug);
+  }
+
+  @FieldResolver(() => Image, { nullable: true, description: 'The main image; null when there is none.' })
+  featuredImage(@Root() product: ProductRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.featuredImage(product);
+  }
+
+  @FieldResolver(() => [Image], { description: 'Every image, the featured one first.' })
+  images(@Root() product: ProductRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.images(product);
+  }
+
+  @FieldResolver(() => [ProductDocument], { description: 'Manuals, data sheets and other files.' })
+  documents(@Root() product: ProductRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.documents(product);
+  }
+
+  @FieldResolver(() => [ProductOption], { description: 'The options the variants differ by.' })
+  options(@Root() product: ProductRecord) {
+    return product.options;
+  }
+
+  @FieldResolver(() => [ProductVariant], { description: 'The purchasable variants, in display order.' })
+  variants(@Root() product: ProductRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.variants(ctx, product);
+  }
+
+  @FieldResolver(() => PriceRange, { description: 'Lowest and highest variant price.' })
+  priceRange(@Root() product: ProductRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.priceRange(product);
+  }
+
+  @FieldResolver(() => RatingSummary, { description: 'Average rating and number of reviews.' })
+  rating(@Root() product: ProductRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.rating(product);
+  }
+
+  @FieldResolver(() => ReviewConnection, { description: 'Reviews, newest first.' })
+  reviews(
+    @Root() product: ProductRecord,
+    @Ctx() ctx: ProductSubgraphContext,
+    @Arg('first', () => Int, { defaultValue: 10, description: 'Page size, 0 to 100.' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after.' })
+    after: string | undefined,
+  ) {
+    return ctx.catalog.reviews(ctx, product, { first, after });
+  }
+}
+
+@Resolver(() => ProductVariant)
+export class VariantFieldsResolver {
+  @FieldResolver(() => Money, { description: 'Price of one unit.' })
+  price(@Root() variant: VariantRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.price(variant);
+  }
+
+  @FieldResolver(() => Product, { description: 'The product this is a variant of.' })
+  product(@Root() variant: VariantRecord, @Ctx() ctx: ProductSubgraphContext) {
+    return ctx.catalog.productOfVariant(ctx, variant);
+  }
+}
+
+/** Federation entry points: other subgraphs reference products and variants by id. */
+export const referenceResolvers = {
+  Product: {
+    __resolveReference: (ref: { id: string }, ctx: ProductSubgraphContext) =>
+      ctx.loaders.product.load(ref.id),
+  },
+  ProductVariant: {
+    __resolveReference: (ref: { id: string }, ctx: ProductSubgraphContext) =>
+      ctx.loaders.variant.load(ref.id),
+  },
+};
+
+export const resolvers = [CatalogQueryResolver, ProductFieldsResolver, VariantFieldsResolver] as const;

@@ -1,0 +1,212 @@
+/** The product subgraph's GraphQL types. Plain fields read the domain record directly. */
+import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Money } from '../../../../common/money';
+import { PageInfo } from '../../../../common/pagination';
+
+export enum ProductSort {
+  FEATURED = 'FEATURED',
+  TITLE = 'TITLE',
+  PRICE_ASC = 'PRICE_ASC',
+  PRICE_DESC = 'PRICE_DESC',
+  NEWEST = 'NEWEST',
+}
+
+registerEnumType(ProductSort, {
+  name: 'ProductSort',
+  description: 'The order of a product listing.',
+  valuesConfig: {
+    FEATURED: { description: 'Merchandised order: the most featured products first.' },
+    TITLE: { description: 'Alphabetical by title.' },
+    PRICE_ASC: { description: 'Cheapest first (by the lowest variant price).' },
+    PRICE_DESC: { description: 'Most expensive first (by the lowest variant price).' },
+    NEWEST: { description: 'Most recently added first.' },
+  },
+});
+
+@ObjectType({ description: 'A picture of a product, served from the asset CDN.' })
+export class Image {
+  @Field({ description: 'Absolute URL of the image.' })
+  url!: string;
+
+  @Field(() => String, { nullable: true, description: 'Text alternative for screen readers.' })
+  altText!: string | null;
+}
+
+@ObjectType({ description: 'A downloadable document about a product: a manual, a data sheet.' })
+export class ProductDocument {
+  @Field({ description: 'What the document is, for example "User manual".' })
+  title!: string;
+
+  @Field({ description: 'Absolute URL of the file.' })
+  url!: string;
+
+  @Field({ description: 'MIME type of the file, for example "application/pdf".' })
+  contentType!: string;
+}
+
+@ObjectType({ description: 'An option a product comes in, such as size or colour, with its values.' })
+export class ProductOption {
+  @Field({ description: 'Name of the option, for example "Color".' })
+  name!: string;
+
+  @Field(() => [String], { description: 'Values the option takes across the variants.' })
+  values!: string[];
+}
+
+@ObjectType({ description: 'The value one variant has for one product option.' })
+export class SelectedOption {
+  @Field({ description: 'Name of the option, for example "Size".' })
+  name!: string;
+
+  @Field({ description: 'The value, for example "M".' })
+  value!: string;
+}
+
+@ObjectType({ description: 'The lowest and highest price among a product\'s variants.' })
+export class PriceRange {
+  @Field(() => Money, { description: 'Price of the cheapest variant.' })
+  minVariantPrice!: Money;
+
+  @Field(() => Money, { description: 'Price of the most expensive variant.' })
+  maxVariantPrice!: Money;
+}
+
+@ObjectType({ description: 'The average of a product\'s review ratings.' })
+export class RatingSummary {
+  @Field(() => Float, { description: 'Mean rating from 1 to 5, to one decimal; 0 when there are no reviews.' })
+  average!: number;
+
+  @Field(() => Int, { description: 'Number of reviews.' })
+  count!: number;
+}
+
+@ObjectType({ description: 'A group of products shoppers browse by, such as "Headphones".' })
+export class Category {
+  @Field({ description: 'Stable, URL-safe identifier of the category.' })
+  slug!: string;
+
+  @Field({ description: 'Display name.' })
+  name!: string;
+
+  @Field({ description: 'A sentence or two about the category.' })
+  description!: string;
+
+  @Field(() => Int, { description: 'Number of products in the category.' })
+  productCount!: number;
+}
+
+@ObjectType({ description: 'A shopper\'s review of a product.' })
+export class Review {
+  @Field(() => ID, { description: 'Unique identifier of the review.' })
+  id!: string;
+
+  @Field(() => Int, { description: 'Rating from 1 (poor) to 5 (excellent).' })
+  rating!: number;
+
+  @Field({ description: 'Headline of the review.' })
+  title!: string;
+
+  @Field({ description: 'Text of the review.' })
+  body!: string;
+
+  @Field({ description: 'Name the reviewer chose to show.' })
+  authorName!: string;
+
+  @Field({ description: 'When the review was written (ISO 8601).' })
+  createdAt!: string;
+}
+
+@ObjectType({ description: 'A review in a connection, with its cursor.' })
+export class ReviewEdge {
+  @Field({ description: 'Opaque cursor of this review; pass it as `after` to continue.' })
+  cursor!: string;
+
+  @Field(() => Review, { description: 'The review.' })
+  node!: Review;
+}
+
+@ObjectType({ description: 'A page of reviews, newest first.' })
+export class ReviewConnection {
+  @Field(() => [ReviewEdge], { description: 'The reviews of this page with their cursors.' })
+  edges!: ReviewEdge[];
+
+  @Field(() => [Review], { description: 'The reviews of this page.' })
+  nodes!: Review[];
+
+  @Field(() => PageInfo, { description: 'Where this page sits.' })
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'Number of reviews in all pages.' })
+  totalCount!: number;
+}
+
+@Directive('@key(fields: "id")')
+@ObjectType({ description: 'A product of the catalog. Shoppers buy one of its variants.' })
+export class Product {
+  @Field(() => ID, { description: 'Unique, stable identifier.' })
+  id!: string;
+
+  @Field({ description: 'URL-safe identifier for product pages; unique across the catalog.' })
+  slug!: string;
+
+  @Field({ description: 'Display title.' })
+  title!: string;
+
+  @Field({ description: 'Long description, plain text.' })
+  description!: string;
+
+  @Field(() => String, { nullable: true, description: 'Brand or manufacturer.' })
+  brand!: string | null;
+
+  @Field({ description: 'When the product was added (ISO 8601).' })
+  createdAt!: string;
+
+  @Field({ description: 'When the product last changed (ISO 8601).' })
+  updatedAt!: string;
+}
+
+@Directive('@key(fields: "id")')
+@ObjectType({ description: 'A purchasable version of a product: one combination of its options, with a SKU and a price.' })
+export class ProductVariant {
+  @Field(() => ID, { description: 'Unique, stable identifier.' })
+  id!: string;
+
+  @Field({ description: 'Stock keeping unit; unique across the catalog.' })
+  sku!: string;
+
+  @Field({ description: 'Display title, for example "Black / M".' })
+  title!: string;
+
+  @Field(() => [SelectedOption], { description: 'The option values that define this variant.' })
+  selectedOptions!: SelectedOption[];
+}
+
+@ObjectType({ description: 'A product in a connection, with its cursor.' })
+export class ProductEdge {
+  @Field({ description: 'Opaque cursor of this product; pass it as `after` to continue.' })
+  cursor!: string;
+
+  @Field(() => Product, { description: 'The product.' })
+  node!: Product;
+}
+
+@ObjectType({ description: 'A page of products (Relay cursor connection).' })
+export class ProductConnection {
+  @Field(() => [ProductEdge], { description: 'The products of this page with their cursors.' })
+  edges!: ProductEdge[];
+
+  @Field(() => [Product], { description: 'The products of this page.' })
+  nodes!: Product[];
+
+  @Field(() => PageInfo, { description: 'Where this page sits.' })
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'Number of products across all pages of this listing.' })
+  totalCount!: number;
+}
+
+@InputType({ description: 'Narrows a product listing.' })
+export class ProductFilter {
+  @Field(() => String, { nullable: true, description: 'Only products of this category.' })
+  categorySlug?: string | null;
+}

@@ -1,0 +1,237 @@
+/**
+ * The catalog table (single-table design). Every access path is a GetItem/BatchGetItem on a
+ * known key or a Query on one partition; nothing on a request path scans.
+ *
+ *   pk                     sk                     what
+ *   PRODUCT#<id>           PRODUCT                the product (denormalised price range, rating)
+ *   PRODUCT#<id>           REVIEW#<iso>#<id>      its reviews, newest last in key order
+ *   VARIANT#<id>           VARIANT                a variant (price, SKU, options)
+ *   SLUG#<slug>            SLUG                   slug -> product id (uniqueness by condition)
+ *   SKU#<sku>              SKU                    sku -> variant id (uniqueness by condition)
+ *   CATEGORIES             <slug>                 a category and its product count
+ *   META                   COUNTS                 the number of products in the catalog
+ *   META                   SEED                   which seed has been applied
+ *   LISTING#ALL            <productId>            listing entry for "all products"
+ *   LISTING#CAT#<slug>     <productId>            listing entry for one category
+ *
+ * Listing entries carry one sort attribute per ProductSort; four sparse GSIs keyed on
+ * (pk, that attribute) give every category listing in every order as a single Query.
+ */
+import type { AttributeDefinition, CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Item } from '../../../common/dynamo';
+import type {
+  AssetRef,
+  Category,
+  Product,
+  ProductDocumentRef,
+  ProductOption,
+  ProductSortKey,
+  Review,
+  SelectedOption,
+  Variant,
+} from './domain';
+
+export const key = {
+  product: (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' }),
+  variant: (id: string) => ({ pk: `VARIANT#${id}`, sk: 'VARIANT' }),
+  slug: (slug: string) => ({ pk: `SLUG#${slug}`, sk: 'SLUG' }),
+  sku: (sku: string) => ({ pk: `SKU#${sku}`, sk: 'SKU' }),
+  category: (slug: string) => ({ pk: 'CATEGORIES', sk: slug }),
+  counts: () => ({ pk: 'META', sk: 'COUNTS' }),
+  seed: () => ({ pk: 'META', sk: 'SEED' }),
+  listingPartition: (categorySlug: string | null) =>
+    categorySlug === null ? 'LISTING#ALL' : `LISTING#CAT#${categorySlug}`,
+  review: (productId: string, createdAt: string, id: string) => ({
+    pk: `PRODUCT#${productId}`,
+    sk: `REVIEW#${createdAt}#${id}`,
+  }),
+};
+
+export const toKey = (k: { pk: string; sk: string }): Item => ({ pk: { S: k.pk }, sk: { S: k.sk } });
+
+/** How each ProductSort maps to an index, its sort attribute and direction. */
+export const sortIndex: Record<ProductSortKey, { index: string; attribute: string; forward: boolean }> = {
+  FEATURED: { index: 'byFeatured', attribute: 'sFeatured', forward: true },
+  TITLE: { index: 'byTitle', attribute: 'sTitle', forward: true },
+  PRICE_ASC: { index: 'byPrice', attribute: 'sPrice', forward: true },
+  PRICE_DESC: { index: 'byPrice', attribute: 'sPrice', forward: false },
+  NEWEST: { index: 'byNewest', attribute: 'sNewest', forward: false },
+};
+
+const sortAttributes = ['sFeatured', 'sTitle', 'sPrice', 'sNewest'] as const;
+
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  const attributes: AttributeDefinition[] = [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+    ...sortAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+  ];
+  const indexes: GlobalSecondaryIndex[] = [
+    ['byFeatured', 'sFeatured'],
+    ['byTitle', 'sTitle'],
+    ['byPrice', 'sPrice'],
+    ['byNewest', 'sNewest'],
+  ].map(([IndexName, attribute]) => ({
+    IndexName,
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: attribute, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' },
+  }));
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: attributes,
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: indexes,
+  };
+}
+
+/** Sort keys are strings that order correctly and end in the product id, so they are unique. */
+export function listingSortKeys(product: Product): Record<(typeof sortAttributes)[number], string> {
+  return {
+    sFeatured: `${String(product.featuredRank).padStart(10, '0')}#${product.id}`,
+    sTitle: `${product.title.toLowerCase().slice(0, 200)}#${product.id}`,
+    sPrice: `${String(product.minPrice).padStart(12, '0')}#${product.id}`,
+    sNewest: `${product.createdAt}#${product.id}`,
+  };
+}
+
+// ---- items ---------------------------------------------------------------------------------
+
+const put = (value: Record<string, unknown>): Item =>
+  marshall(value, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+
+export function productItem(product: Product): Item {
+  return put({ ...key.product(product.id), type: 'product', ...product });
+}
+
+export function variantItem(variant: Variant): Item {
+  return put({ ...key.variant(variant.id), type: 'variant', ...variant });
+}
+
+export function slugItem(slug: string, productId: string): Item {
+  return put({ ...key.slug(slug), type: 'slug', productId });
+}
+
+export function skuItem(sku: string, variantId: string): Item {
+  return put({ ...key.sku(sku), type: 'sku', variantId });
+}
+
+export function categoryItem(category: Category): Item {
+  return put({ ...key.category(category.slug), type: 'category', ...category });
+}
+
+export function reviewItem(review: Review): Item {
+  return put({ ...key.review(review.productId, review.createdAt, review.id), type: 'review', ...review });
+}
+
+export function listingItems(product: Product): Item[] {
+  const sorts = listingSortKeys(product);
+  return [null, product.categorySlug].map((scope) =>
+    put({ pk: key.listingPartition(scope), sk: product.id, type: 'listing', ...sorts }),
+  );
+}
+
+// ---- rows -> domain --------------------------------------------------------------------------
+
+type Row = Record<string, unknown>;
+
+function str(row: Row, field: string): string {
+  const value = row[field];
+  if (typeof value !== 'string') throw new Error(`catalog item field ${field} is not a string`);
+  return value;
+}
+
+function optionalStr(row: Row, field: string): string | null {
+  const value = row[field];
+  return typeof value === 'string' ? value : null;
+}
+
+function num(row: Row, field: string): number {
+  const value = row[field];
+  if (typeof value !== 'number') throw new Error(`catalog item field ${field} is not a number`);
+  return value;
+}
+
+function list(row: Row, field: string): Row[] {
+  const value = row[field];
+  return Array.isArray(value) ? (value.filter((v) => typeof v === 'object' && v !== null) as Row[]) : [];
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+export const rowOf = (item: Item): Row => unmarshall(item) as Row;
+
+export function rowToProduct(row: Row): Product {
+  return {
+    id: str(row, 'id'),
+    slug: str(row, 'slug'),
+    title: str(row, 'title'),
+    description: str(row, 'description'),
+    brand: optionalStr(row, 'brand'),
+    categorySlug: str(row, 'categorySlug'),
+    images: list(row, 'images').map(
+      (r): AssetRef => ({ key: str(r, 'key'), altText: optionalStr(r, 'altText') }),
+    ),
+    documents: list(row, 'documents').map(
+      (r): ProductDocumentRef => ({ title: str(r, 'title'), key: str(r, 'key'), contentType: str(r, 'contentType') }),
+    ),
+    options: list(row, 'options').map(
+      (r): ProductOption => ({ name: str(r, 'name'), values: strings(r.values) }),
+    ),
+    variantIds: strings(row.variantIds),
+    minPrice: num(row, 'minPrice'),
+    maxPrice: num(row, 'maxPrice'),
+    currencyCode: str(row, 'currencyCode'),
+    featuredRank: num(row, 'featuredRank'),
+    ratingCount: num(row, 'ratingCount'),
+    ratingSum: num(row, 'ratingSum'),
+    createdAt: str(row, 'createdAt'),
+    updatedAt: str(row, 'updatedAt'),
+  };
+}
+
+export function rowToVariant(row: Row): Variant {
+  return {
+    id: str(row, 'id'),
+    productId: str(row, 'productId'),
+    sku: str(row, 'sku'),
+    title: str(row, 'title'),
+    price: num(row, 'price'),
+    currencyCode: str(row, 'currencyCode'),
+    selectedOptions: list(row, 'selectedOptions').map(
+      (r): SelectedOption => ({ name: str(r, 'name'), value: str(r, 'value') }),
+    ),
+    position: num(row, 'position'),
+  };
+}
+
+export function rowToCategory(row: Row): Category {
+  return {
+    slug: str(row, 'slug'),
+    name: str(row, 'name'),
+    description: str(row, 'description'),
+    productCount: num(row, 'productCount'),
+    position: num(row, 'position'),
+  };
+}
+
+export function rowToReview(row: Row): Review {
+  return {
+    id: str(row, 'id'),
+    productId: str(row, 'productId'),
+    rating: num(row, 'rating'),
+    title: str(row, 'title'),
+    body: str(row, 'body'),
+    authorName: str(row, 'authorName'),
+    createdAt: str(row, 'createdAt'),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * The subgraphs the gateway routes to. Adding a subgraph: add it here, give it an entry point
+ * and a schema builder (scripts/schema.ts), then run `npm run schema`.
+ */
+export interface SubgraphInfo {
+  /** The name in the supergraph (`join__Graph`). */
+  name: string;
+  /** Default port when run locally. */
+  port: number;
+  /** Compiled entry point, relative to the project root. */
+  entry: string;
+}
+
+export const subgraphRegistry: readonly SubgraphInfo[] = [
+  { name: 'product', port: 4001, entry: 'dist/subgraphs/product/src/main.js' },
+  { name: 'order', port: 4002, entry: 'dist/subgraphs/order/src/main.js' },
+];
+
+/** `PRODUCT_SUBGRAPH_URL` for `product`. */
+export const subgraphUrlVariable = (name: string) => `${name.toUpperCase()}_SUBGRAPH_URL`;
