@@ -1,7 +1,10 @@
 /** Everything a subgraph service shares: Apollo Server with error masking, served over HTTP. */
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { maskError } from './errors';
 import { startHttpServer, type Check, type RunningServer } from './http';
@@ -35,7 +38,8 @@ export async function serveSubgraph<TContext extends BaseContext>(
           }),
         error,
       ),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // Federated tracing is for Apollo's hosted reporting, which this deployment does not use.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   const running = await startHttpServer({

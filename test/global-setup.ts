@@ -1,0 +1,71 @@
+/**
+ * Once per test run: checks PostgreSQL and Redis answer (failing the run when they do not),
+ * recreates the test database, starts an in-memory dynalite, and seeds the demo catalog.
+ */
+import 'reflect-metadata';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { createDynamoClient } from '../common/dynamo';
+import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
+import { createPool } from '../common/postgres';
+import { migrateOrderDatabase } from '../subgraphs/order/src/server';
+import { ensureTable } from '../subgraphs/product/src/repository';
+import { seedCatalog } from '../subgraphs/product/src/seed/write';
+import { testDatabaseUrl, testServices } from './services';
+
+async function requirePostgres(): Promise<void> {
+  const admin = new Client({ connectionString: testServices.postgresAdminUrl, connectionTimeoutMillis: 3_000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${testServices.postgresAdminUrl} (${(error as Error).message}). ` +
+        'Start it, or point TEST_POSTGRES_URL at one.',
+    );
+  }
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${testServices.databaseName} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${testServices.databaseName}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function requireRedis(): Promise<void> {
+  const redis = new Redis(testServices.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000 });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(
+      `Redis is not reachable at ${testServices.redisUrl} (${(error as Error).message}). ` +
+        'Start it, or point TEST_REDIS_URL at one.',
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  await Promise.all([requirePostgres(), requireRedis()]);
+  const dynamo = await startEmbeddedDynamo();
+  process.env.TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
+  (globalThis as { __embeddedDynamo?: typeof dynamo }).__embeddedDynamo = dynamo;
+
+  const client = createDynamoClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
+  const pool = createPool(testDatabaseUrl());
+  try {
+    const table = { client, name: testServices.catalogTable };
+    await ensureTable(table);
+    await migrateOrderDatabase(pool);
+    const seeded = await seedCatalog(table, pool, { products: testServices.seedProducts });
+    process.stdout.write(
+      `\ntest services ready in ${Date.now() - started} ms ` +
+        `(seeded ${seeded.products} products, ${seeded.items} items in ${seeded.ms} ms)\n`,
+    );
+  } finally {
+    client.destroy();
+    await pool.end();
+  }
+}

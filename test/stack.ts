@@ -1,0 +1,143 @@
+/**
+ * Starts the gateway and the subgraphs in this process on free ports, against the test stores,
+ * and counts what reaches DynamoDB and PostgreSQL so tests can assert on batching.
+ */
+import 'reflect-metadata';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { print, type ExecutionResult } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createMemoryCache, createRedisCache, type SharedCache } from '../common/cache';
+import { createDynamoClient } from '../common/dynamo';
+import type { RunningServer } from '../common/http';
+import { createLogger } from '../common/logger';
+import { createPool } from '../common/postgres';
+import { serveSubgraph } from '../common/subgraph';
+import { loadGatewayConfig } from '../gateway/src/config';
+import { startGateway } from '../gateway/src/server';
+import { createOrderSubgraph } from '../subgraphs/order/src/server';
+import { createProductSubgraph } from '../subgraphs/product/src/server';
+import { dynamoEndpoint, testDatabaseUrl, testServices } from './services';
+
+export interface Counters {
+  /** DynamoDB operations sent on the wire (one per attempt), by command name. */
+  dynamo: string[];
+  /** Queries sent to PostgreSQL through the pool. */
+  postgres: number;
+  reset(): void;
+}
+
+export interface StackOptions {
+  /** `redis` (the real one, a namespace of its own), `memory`, or a cache to use as is. */
+  cache?: 'redis' | 'memory' | SharedCache;
+  redisUrl?: string;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  gateway: RunningServer;
+  product: RunningServer;
+  order: RunningServer;
+  counters: Counters;
+  cache: SharedCache;
+  dynamo: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+function countDynamo(client: DynamoDBClient, sink: string[]): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sink.push(String(context.commandName ?? 'unknown').replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'testRequestCounter' },
+  );
+}
+
+let stackNumber = 0;
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const logger = createLogger('test', { silent: true });
+  const dynamo = createDynamoClient({ endpoint: dynamoEndpoint(), region: 'us-east-1' });
+  const pool = createPool(testDatabaseUrl(), { max: 10 });
+  const counters: Counters = {
+    dynamo: [],
+    postgres: 0,
+    reset() {
+      this.dynamo.length = 0;
+      this.postgres = 0;
+    },
+  };
+  countDynamo(dynamo, counters.dynamo);
+  pool.on('acquire', () => counters.postgres++);
+
+  const namespace = `test:${process.pid}:${Date.now()}:${stackNumber++}:`;
+  const baseCache =
+    options.cache === 'memory'
+      ? createMemoryCache()
+      : typeof options.cache === 'object'
+        ? options.cache
+        : createRedisCache({ url: options.redisUrl ?? testServices.redisUrl, logger });
+  const cache = baseCache.namespace(namespace);
+
+  const productGraph = await createProductSubgraph({
+    dynamo,
+    table: testServices.catalogTable,
+    cache,
+    cacheTtlSeconds: 300,
+    assetBaseUrl: 'https://cdn.test.example',
+  });
+  const product = await serveSubgraph({
+    name: 'product',
+    ...productGraph,
+    port: 0,
+    host: '127.0.0.1',
+    logger,
+  });
+  const orderGraph = await createOrderSubgraph({ pool });
+  const order = await serveSubgraph({ name: 'order', ...orderGraph, port: 0, host: '127.0.0.1', logger });
+
+  const config = loadGatewayConfig({
+    PORT: '0',
+    PRODUCT_SUBGRAPH_URL: `http://127.0.0.1:${product.port}/graphql`,
+    ORDER_SUBGRAPH_URL: `http://127.0.0.1:${order.port}/graphql`,
+    SUBGRAPH_TIMEOUT_MS: '3000',
+  });
+  const gateway = await startGateway(config, logger, { host: '127.0.0.1' });
+
+  return {
+    gatewayUrl: `http://127.0.0.1:${gateway.port}/graphql`,
+    gateway,
+    product,
+    order,
+    counters,
+    cache,
+    dynamo,
+    async stop() {
+      await gateway.close();
+      await Promise.allSettled([product.close(), order.close()]);
+      await pool.end();
+      dynamo.destroy();
+      if (typeof options.cache !== 'object') await baseCache.close();
+    },
+  };
+}
+
+export interface GraphQLResponse<T> extends ExecutionResult<T> {
+  status: number;
+}
+
+/** Sends a typed operation to a GraphQL endpoint over HTTP. */
+export async function execute<TData, TVariables>(
+  url: string,
+  document: TypedDocumentNode<TData, TVariables>,
+  variables?: TVariables,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<TData>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const body = (await response.json()) as ExecutionResult<TData>;
+  return { ...body, status: response.status };
+}
