@@ -26,6 +26,8 @@ export interface RedisCacheOptions {
   url: string;
   /** How long a single command may take before it counts as a miss. */
   commandTimeoutMs?: number;
+  /** After a failure, how long to skip the cache entirely before trying it again. */
+  retryAfterMs?: number;
   logger?: Logger;
 }
 
@@ -55,19 +57,33 @@ export function createRedisCache(options: RedisCacheOptions): SharedCache {
   });
   const report = throttled(options.logger);
   client.on('error', (error) => report('connection', error));
-  return redisView(client, '', report, true);
+  const breaker = { openUntil: 0, retryAfterMs: options.retryAfterMs ?? 1_000 };
+  return redisView(client, '', report, breaker, true);
+}
+
+/**
+ * A circuit breaker: one failed or timed-out command opens it, and while it is open every
+ * command answers its fallback at once, so an outage costs one timeout per interval, not one
+ * per command.
+ */
+interface Breaker {
+  openUntil: number;
+  retryAfterMs: number;
 }
 
 function redisView(
   client: Redis,
   prefix: string,
   report: (operation: string, error: unknown) => void,
+  breaker: Breaker,
   owner: boolean,
 ): SharedCache {
   const attempt = async <T>(operation: string, fallback: T, run: () => Promise<T>): Promise<T> => {
+    if (Date.now() < breaker.openUntil) return fallback;
     try {
       return await run();
     } catch (error) {
+      breaker.openUntil = Date.now() + breaker.retryAfterMs;
       report(operation, error);
       return fallback;
     }
@@ -97,8 +113,15 @@ function redisView(
         const value = result?.[0]?.[1];
         return typeof value === 'number' ? value : null;
       }),
-    namespace: (more) => redisView(client, prefix + more, report, false),
-    ping: () => attempt('ping', false, async () => (await client.ping()) === 'PONG'),
+    namespace: (more) => redisView(client, prefix + more, report, breaker, false),
+    // The probe bypasses the breaker: readiness must see the real state.
+    ping: async () => {
+      try {
+        return (await client.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
     close: async () => {
       if (!owner) return;
       client.disconnect();

@@ -12,6 +12,10 @@ export async function buildFederatedSchema(
   referenceResolvers: Record<string, Record<string, unknown>> = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true });
+  const query = schema.getQueryType();
+  if (query && !query.description) {
+    query.description = 'The entry points for reading the store.';
+  }
   const typeDefs = parse(`${federationLink}\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, fields] of Object.entries(referenceResolvers)) {

@@ -30,6 +30,8 @@ export interface StackOptions {
   /** `redis` (the real one, a namespace of its own), `memory`, or a cache to use as is. */
   cache?: 'redis' | 'memory' | SharedCache;
   redisUrl?: string;
+  /** Point the product service at another DynamoDB endpoint (for example, one that is down). */
+  dynamoEndpoint?: string;
 }
 
 export interface Stack {
@@ -57,7 +59,10 @@ let stackNumber = 0;
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logger = createLogger('test', { silent: true });
-  const dynamo = createDynamoClient({ endpoint: dynamoEndpoint(), region: 'us-east-1' });
+  const dynamo = createDynamoClient({
+    endpoint: options.dynamoEndpoint ?? dynamoEndpoint(),
+    region: 'us-east-1',
+  });
   const pool = createPool(testDatabaseUrl(), { max: 10 });
   const counters: Counters = {
     dynamo: [],
