@@ -1,4 +1,5 @@
 /** The generated schema artefacts are fresh, documented, and in step with the client contract. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -82,6 +83,26 @@ describe('generated schema artefacts', () => {
       }
     }
     expect(undocumented).toEqual([]);
+  });
+});
+
+describe('codegen output', () => {
+  it('is what `npm run codegen` writes now (run it when this fails)', () => {
+    // graphql-codegen loads ES modules, so it runs in a plain Node process, not in Jest's loader.
+    const script = `
+      const cli = require('@graphql-codegen/cli');
+      (async () => {
+        const { config } = await cli.loadCodegenConfig({ configFilePath: 'codegen.ts' });
+        const outputs = await cli.generate({ ...config, silent: true }, false);
+        process.stdout.write(JSON.stringify(outputs.map((o) => ({ filename: o.filename, content: o.content }))));
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    const outputs = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], { cwd: projectPath(), encoding: 'utf8' }),
+    ) as { filename: string; content: string }[];
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const { filename, content } of outputs) {
+      expect({ filename, content: readFileSync(projectPath(filename), 'utf8') }).toEqual({ filename, content });
+    }
   });
 });
 

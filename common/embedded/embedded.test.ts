@@ -6,6 +6,7 @@ import {
   CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
+  ListTablesCommand,
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -107,23 +108,31 @@ describe('startEmbeddedDynamo', () => {
   });
 
   it('keeps nothing without a path', async () => {
-    const dynamo = await startEmbeddedDynamo();
-    const client = dynamoClient(dynamo.endpoint);
-    try {
-      const tables = await client.send(
-        new QueryCommand({
-          TableName: 'products',
-          KeyConditionExpression: 'id = :id',
-          ExpressionAttributeValues: { ':id': { S: 'p1' } },
-        }),
-      );
-      expect(tables).toBeUndefined();
-    } catch (error) {
-      expect((error as Error).name).toBe('ResourceNotFoundException');
-    } finally {
-      client.destroy();
-      await dynamo.stop();
-    }
+    const tablesOf = async (endpoint: string) => {
+      const client = dynamoClient(endpoint);
+      try {
+        return (await client.send(new ListTablesCommand({}))).TableNames;
+      } finally {
+        client.destroy();
+      }
+    };
+    const first = await startEmbeddedDynamo();
+    const client = dynamoClient(first.endpoint);
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'carts',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      }),
+    );
+    client.destroy();
+    expect(await tablesOf(first.endpoint)).toEqual(['carts']);
+    await first.stop();
+
+    const second = await startEmbeddedDynamo();
+    expect(await tablesOf(second.endpoint)).toEqual([]);
+    await second.stop();
   });
 });
 
@@ -156,17 +165,18 @@ describe('startEmbeddedPostgres', () => {
         const notes = await client.query<{ body: string }>('select body from notes order by id');
         expect(notes.rows.map((r) => r.body)).toEqual(['Crème brûlée', 'kettle']);
         await client.query('create extension if not exists pg_trgm');
-        const similar = await client.query<{ id: number }>(
-          `select id from notes where body % 'creme brulee'`,
-        );
-        expect(similar.rows).toEqual([{ id: 1 }]);
+        // Typo-tolerant matching, with accented letters kept as word characters.
+        const match = async (text: string) =>
+          (await client.query<{ id: number }>('select id from notes where body % $1', [text])).rows;
+        expect(await match('crème brule')).toEqual([{ id: 1 }]);
+        expect(await match('kettel')).toEqual([{ id: 2 }]);
       });
     } finally {
       await second.stop();
     }
   });
 
-  it('creates the requested database and refuses a second server on the same directory', async () => {
+  it('creates the requested database; refuses a second server on the directory', async () => {
     const dataDir = join(base, 'pg', 'other');
     const server = await startEmbeddedPostgres({ dataDir, port: 0, database: 'catalog' });
     try {

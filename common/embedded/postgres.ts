@@ -26,7 +26,10 @@ export interface EmbeddedPostgresOptions {
   password?: string;
   /** Database to connect to, created if missing (default store). */
   database?: string;
-  /** OS account the server runs as when this process is root; created if missing (default postgres). */
+  /**
+   * OS account that runs the server when this process is root (PostgreSQL refuses to run as
+   * root); created if missing. Default postgres.
+   */
   osUser?: string;
   /** Receives every line printed by initdb and the server (default: dropped). */
   onLog?: (line: string) => void;
@@ -55,6 +58,7 @@ interface Server {
 const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 60_000;
 const READY_LINE = 'database system is ready to accept connections';
+const SHUTDOWN_LINE = /received (smart|fast|immediate) shutdown request/;
 /** Processes an orphan is re-parented to; any other live parent means the server is in use. */
 const SUBREAPERS = /^(init|systemd|launchd|tini|docker-init|dumb-init|catatonit|s6-svscan|runit)$/;
 
@@ -182,7 +186,7 @@ async function prepareDataDir(dataDir: string, binDir: string, account?: Account
     // mkdir applies the umask: make the directories created above searchable explicitly.
     for (let dir = dirname(dataDir); dir.startsWith(firstCreated); dir = dirname(dir)) {
       await fs.chmod(dir, 0o755);
-      if (dir === firstCreated) break;
+      if (dir === firstCreated || dirname(dir) === dir) break;
     }
   }
   for (const start of [dirname(dataDir), binDir]) {
@@ -203,7 +207,7 @@ async function prepareDataDir(dataDir: string, binDir: string, account?: Account
   if (stat.uid !== account.uid || stat.gid !== account.gid) {
     await chownTree(dataDir, account.uid, account.gid);
   }
-  if ((stat.mode & 0o077 & ~0o050) !== 0) await fs.chmod(dataDir, 0o700);
+  if ((stat.mode & 0o027) !== 0) await fs.chmod(dataDir, 0o700); // PostgreSQL wants 0700/0750
 }
 
 async function chownTree(path: string, uid: number, gid: number): Promise<void> {
@@ -412,6 +416,8 @@ async function startServer(
           ready = true;
           resolveReady();
         }
+      } else if (SHUTDOWN_LINE.test(line)) {
+        stopping = true; // e.g. Ctrl-C in a terminal reaches the server before stop() is called
       } else if (!stopping && /\b(FATAL|PANIC):/.test(line)) {
         onError(line);
       }
@@ -443,10 +449,9 @@ async function startServer(
   };
   remember(dataDir, server);
   void exit.then((outcome) => {
-    if (ready && !stopping) {
-      onError(`PostgreSQL on ${dataDir} exited unexpectedly (${outcome})`);
-      forget(dataDir);
-    }
+    if (!ready) return;
+    if (!stopping) onError(`PostgreSQL on ${dataDir} exited unexpectedly (${outcome})`);
+    forget(dataDir);
   });
 
   let timer: NodeJS.Timeout | undefined;
@@ -479,8 +484,8 @@ async function ensureDatabase(
     await client.connect();
   } catch (error) {
     throw new Error(
-      `cannot connect to the embedded PostgreSQL on ${dataDir} as "${user}": ${errorMessage(error)}` +
-        ' (user and password are those the cluster was first initialised with)',
+      `cannot connect to the embedded PostgreSQL on ${dataDir} as "${user}" ` +
+        `(user and password are those the cluster was initialised with): ${errorMessage(error)}`,
     );
   }
   try {

@@ -1,0 +1,113 @@
+/**
+ * The stores for a local run: the configured ones, or embedded stand-ins for those that are
+ * not configured (dynalite for DynamoDB, PostgreSQL from npm). Shared by `npm start` and the
+ * benchmark.
+ */
+import 'reflect-metadata';
+import { join, resolve } from 'node:path';
+import { env, loadConfig } from '../common/config';
+import { createDynamoClient } from '../common/dynamo';
+import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
+import { startEmbeddedPostgres } from '../common/embedded/postgres';
+import type { Logger } from '../common/logger';
+import { createPool } from '../common/postgres';
+import { migrateOrderDatabase } from '../subgraphs/order/src/server';
+import { ensureTable } from '../subgraphs/product/src/repository';
+import { seedCatalog } from '../subgraphs/product/src/seed/write';
+
+export const storeSettings = {
+  dataDir: env.string('DATA_DIR', '.data'),
+  dynamoEndpoint: env.optionalUrl('DYNAMODB_ENDPOINT'),
+  region: env.string('AWS_REGION', 'us-east-1'),
+  table: env.string('CATALOG_TABLE', 'store-catalog'),
+  databaseUrl: env.optionalUrl('DATABASE_URL', ['postgres', 'postgresql']),
+  redisUrl: env.optionalUrl('REDIS_URL', ['redis', 'rediss']),
+  embeddedDynamoPort: env.port('EMBEDDED_DYNAMODB_PORT', 4566),
+  embeddedPostgresPort: env.port('EMBEDDED_POSTGRES_PORT', 54329),
+  seedProducts: env.int('SEED_PRODUCTS', 2000, { min: 0, max: 1_000_000 }),
+};
+
+export type StoreConfig = ReturnType<typeof loadStoreConfig>;
+export const loadStoreConfig = (source: Record<string, string | undefined> = process.env) =>
+  loadConfig(storeSettings, source);
+
+export interface Stores {
+  dynamoEndpoint: string;
+  databaseUrl: string;
+  /** What was started here, for the start banner. */
+  embedded: string[];
+  stop(): Promise<void>;
+}
+
+export async function openStores(config: StoreConfig, logger: Logger): Promise<Stores> {
+  const stops: (() => Promise<void>)[] = [];
+  const embedded: string[] = [];
+  try {
+    let dynamoEndpoint = config.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      const dynamo = await startEmbeddedDynamo({
+        port: config.embeddedDynamoPort,
+        path: join(resolve(config.dataDir), 'dynamodb'),
+      });
+      stops.push(() => dynamo.stop());
+      dynamoEndpoint = dynamo.endpoint;
+      embedded.push(`DynamoDB (dynalite) ${dynamo.endpoint}, data in ${config.dataDir}/dynamodb`);
+    }
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const postgres = await startEmbeddedPostgres({
+        dataDir: join(resolve(config.dataDir), 'postgres'),
+        port: config.embeddedPostgresPort,
+        onError: (message) => {
+          // Sessions ended by our own shutdown are expected; anything else is worth seeing.
+          if (!message.includes('terminating connection due to administrator command')) {
+            logger.error('embedded postgres', { message });
+          }
+        },
+      });
+      stops.push(() => postgres.stop());
+      databaseUrl = postgres.url;
+      embedded.push(`PostgreSQL ${redactUrl(postgres.url)}, data in ${config.dataDir}/postgres`);
+    }
+    return {
+      dynamoEndpoint,
+      databaseUrl,
+      embedded,
+      stop: async () => {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Creates the catalog table, runs migrations and seeds the demo catalog when it is missing. */
+export async function prepareStores(
+  config: StoreConfig,
+  stores: { dynamoEndpoint: string; databaseUrl: string },
+  logger: Logger,
+  products = config.seedProducts,
+): Promise<void> {
+  const client = createDynamoClient({ endpoint: stores.dynamoEndpoint, region: config.region });
+  const pool = createPool(stores.databaseUrl);
+  try {
+    const table = { client, name: config.table };
+    await ensureTable(table);
+    await migrateOrderDatabase(pool);
+    if (products > 0) {
+      const result = await seedCatalog(table, pool, { products, logger });
+      if (result.applied) {
+        logger.info('demo catalog seeded', { products: result.products, items: result.items, ms: result.ms });
+      }
+    }
+  } finally {
+    client.destroy();
+    await pool.end();
+  }
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
