@@ -3,46 +3,13 @@
  * for what is not configured, seeds the demo catalog on first start, runs every subgraph as its
  * own process (as in production) and the gateway in front. Ctrl-C stops everything.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { env, loadConfig, runMain } from '../common/config';
 import { createLogger } from '../common/logger';
-import { projectPath } from '../common/paths';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
+import { launch, stopAll, waitReady, type Service } from './processes';
 import { loadStoreConfig, openStores, prepareStores, type Stores } from './stores';
 
 const logger = createLogger('start');
-
-interface Service {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-function launch(name: string, entry: string, environment: Record<string, string>): Service {
-  const child = spawn(process.execPath, ['--enable-source-maps', projectPath(entry)], {
-    env: { ...process.env, ...environment },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { name, child, exited };
-}
-
-async function waitReady(name: string, baseUrl: string, service: Service, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  let exitCode: number | null | undefined;
-  void service.exited.then((code) => (exitCode = code));
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`${name} exited with code ${exitCode} while starting`);
-    try {
-      const response = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${name} did not become ready within ${timeoutMs / 1000}s`);
-}
 
 runMain(async () => {
   const { port } = loadConfig({ port: env.port('PORT', 4000) });
@@ -55,12 +22,7 @@ runMain(async () => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping');
-    for (const service of [...services].reverse()) service.child.kill('SIGTERM');
-    await Promise.race([
-      Promise.all(services.map((s) => s.exited)),
-      new Promise((resolve) => setTimeout(resolve, 10_000)),
-    ]);
-    for (const service of services) if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    await stopAll(services);
     await stores.stop();
     process.exit(code);
   };
@@ -83,11 +45,11 @@ runMain(async () => {
       gatewayEnv[subgraphUrlVariable(subgraph.name)] = `http://127.0.0.1:${subgraph.port}/graphql`;
     }
     await Promise.all(
-      subgraphRegistry.map((s, i) => waitReady(s.name, `http://127.0.0.1:${s.port}`, services[i])),
+      subgraphRegistry.map((s, i) => waitReady(services[i], `http://127.0.0.1:${s.port}`)),
     );
     const gateway = launch('gateway', 'dist/gateway/src/main.js', gatewayEnv);
     services.push(gateway);
-    await waitReady('gateway', `http://127.0.0.1:${port}`, gateway);
+    await waitReady(gateway, `http://127.0.0.1:${port}`);
 
     for (const service of services) {
       void service.exited.then((code) => {

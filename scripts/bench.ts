@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: load-tests the storefront's hottest operations through this gateway and, in
+ * the same run and against the same subgraph processes, through a stock @apollo/gateway. Prints
+ * requests/s, p50 and p99 latency, and the ratio ours/vanilla.
+ *
+ *   BENCH_SECONDS (10)  BENCH_CONNECTIONS (20)  SEED_PRODUCTS (2000)  plus the store variables.
+ */
+import autocannon from 'autocannon';
+import { print } from 'graphql';
+import { env, loadConfig, runMain } from '../common/config';
+import { createLogger } from '../common/logger';
+import { ProductDetailDocument, ProductListingDocument } from '../schema/generated/operations';
+import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
+import { launch, stopAll, waitReady, type Service } from './processes';
+import { loadStoreConfig, openStores, prepareStores } from './stores';
+
+interface Result {
+  operation: string;
+  gateway: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, body: string, seconds: number, connections: number) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+runMain(async () => {
+  const bench = loadConfig({
+    seconds: env.int('BENCH_SECONDS', 10, { min: 1, max: 600 }),
+    connections: env.int('BENCH_CONNECTIONS', 20, { min: 1, max: 1_000 }),
+  });
+  const logger = createLogger('bench');
+  const storeConfig = loadStoreConfig();
+  const stores = await openStores(storeConfig, logger);
+  const services: Service[] = [];
+  try {
+    await prepareStores(storeConfig, stores, logger);
+    const shared = {
+      DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
+      DATABASE_URL: stores.databaseUrl,
+      AWS_REGION: storeConfig.region,
+      CATALOG_TABLE: storeConfig.table,
+      LOG_LEVEL: 'warn',
+      ...(storeConfig.redisUrl ? { REDIS_URL: storeConfig.redisUrl } : {}),
+    };
+    const gatewayEnv: Record<string, string> = { LOG_LEVEL: 'warn' };
+    for (const subgraph of subgraphRegistry) {
+      const port = subgraph.port + 500;
+      const service = launch(subgraph.name, subgraph.entry, { ...shared, PORT: String(port) }, { quiet: true });
+      services.push(service);
+      await waitReady(service, `http://127.0.0.1:${port}`);
+      gatewayEnv[subgraphUrlVariable(subgraph.name)] = `http://127.0.0.1:${port}/graphql`;
+    }
+    const ours = launch('gateway', 'dist/gateway/src/main.js', { ...gatewayEnv, PORT: '4400' }, { quiet: true });
+    const vanilla = launch('vanilla gateway', 'dist/scripts/vanilla-gateway.js', { ...gatewayEnv, PORT: '4401', NODE_ENV: 'production' }, { quiet: true });
+    services.push(ours, vanilla);
+    await waitReady(ours, 'http://127.0.0.1:4400');
+    await waitReady(vanilla, 'http://127.0.0.1:4401', '/graphql?query=%7B__typename%7D');
+
+    const gateways = [
+      { name: 'ours', url: 'http://127.0.0.1:4400/graphql' },
+      { name: 'vanilla', url: 'http://127.0.0.1:4401/graphql' },
+    ];
+    const first = await fetch(gateways[0].url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(ProductListingDocument), variables: { first: 1 } }),
+    }).then((r) => r.json() as Promise<{ data: { products: { edges: { node: { slug: string } }[] } } }>);
+    const slug = first.data.products.edges[0].node.slug;
+    const operations = [
+      { name: 'ProductListing (20)', body: JSON.stringify({ query: print(ProductListingDocument), variables: { first: 20 } }) },
+      { name: 'ProductDetail', body: JSON.stringify({ query: print(ProductDetailDocument), variables: { slug } }) },
+    ];
+
+    const results: Result[] = [];
+    for (const operation of operations) {
+      for (const gateway of gateways) {
+        await load(gateway.url, operation.body, 2, bench.connections); // warm caches and JIT
+      }
+      // Alternate the two so drift on a shared machine hits both alike.
+      for (const gateway of gateways) {
+        const measured = await load(gateway.url, operation.body, bench.seconds, bench.connections);
+        results.push({ operation: operation.name, gateway: gateway.name, ...measured });
+      }
+    }
+
+    const lines = [
+      '',
+      `${bench.connections} connections, ${bench.seconds}s each, catalog of ${storeConfig.seedProducts} products, cache: ${storeConfig.redisUrl ? 'Redis' : 'in-process'}`,
+      '',
+      'operation             gateway    req/s     p50 ms   p99 ms   errors',
+    ];
+    for (const r of results) {
+      lines.push(
+        `${r.operation.padEnd(22)}${r.gateway.padEnd(9)}${r.rps.toFixed(0).padStart(7)}${String(r.p50).padStart(10)}${String(r.p99).padStart(9)}${String(r.errors).padStart(9)}`,
+      );
+    }
+    lines.push('', 'ratio ours/vanilla    req/s     p50      p99');
+    for (const operation of operations) {
+      const a = results.find((r) => r.operation === operation.name && r.gateway === 'ours');
+      const b = results.find((r) => r.operation === operation.name && r.gateway === 'vanilla');
+      if (!a || !b) continue;
+      lines.push(
+        `${operation.name.padEnd(22)}${(a.rps / b.rps).toFixed(2).padStart(5)}${(a.p50 / b.p50).toFixed(2).padStart(9)}${(a.p99 / b.p99).toFixed(2).padStart(9)}`,
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await stopAll(services);
+    await stores.stop();
+  }
+});

@@ -1,0 +1,31 @@
+/**
+ * The baseline for `npm run bench`: what a team would stand up by following Apollo's docs, a
+ * stock @apollo/gateway in Apollo Server's standalone HTTP server over the same supergraph and
+ * the same subgraphs. Not used outside benchmarks.
+ */
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { readFileSync } from 'node:fs';
+import { projectPath } from '../common/paths';
+
+async function main() {
+  const port = Number(process.env.PORT ?? 4100);
+  const urls: Record<string, string | undefined> = {
+    product: process.env.PRODUCT_SUBGRAPH_URL,
+    order: process.env.ORDER_SUBGRAPH_URL,
+  };
+  const gateway = new ApolloGateway({
+    supergraphSdl: readFileSync(projectPath('schema', 'supergraph.graphql'), 'utf8'),
+    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: urls[name] ?? url }),
+  });
+  const server = new ApolloServer({ gateway });
+  const { url } = await startStandaloneServer(server, { listen: { port } });
+  process.stdout.write(`vanilla gateway at ${url}\n`);
+  process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});
