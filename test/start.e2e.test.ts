@@ -1,0 +1,74 @@
+/**
+ * `npm start` as a newcomer runs it: built output, nothing configured but a data folder and
+ * ports. It seeds, serves the catalog through the gateway, stops on Ctrl-C, and starts again
+ * from the same data without seeding twice.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectPath } from '../common/paths';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'storefront-start-'));
+const env = {
+  ...process.env,
+  DATA_DIR: dataDir,
+  PORT: '4610',
+  EMBEDDED_DYNAMODB_PORT: '4611',
+  EMBEDDED_POSTGRES_PORT: '4612',
+  SEED_PRODUCTS: '40',
+  LOG_LEVEL: 'info',
+};
+
+beforeAll(() => {
+  execFileSync(process.execPath, [projectPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: projectPath(),
+    stdio: 'inherit',
+  });
+}, 120_000);
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function runOnce(): Promise<{ output: string; products: unknown; exitCode: number | null }> {
+  const child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], { cwd: projectPath(), env });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('Storefront GraphQL is running.')) {
+      if (child.exitCode !== null) throw new Error(`start exited early:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`start did not come up:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const response = await fetch('http://127.0.0.1:4610/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ products(first: 3) { totalCount nodes { title availableForSale } } }' }),
+    });
+    const products = ((await response.json()) as { data: { products: unknown } }).data.products;
+    child.kill('SIGINT');
+    const exitCode = await exited;
+    return { output, products, exitCode };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () => {
+  const first = await runOnce();
+  expect(first.output).toContain('demo catalog seeded');
+  expect(first.output).toContain('http://localhost:4610/graphiql');
+  expect(first.products).toMatchObject({ totalCount: 40, nodes: expect.arrayContaining([expect.objectContaining({ availableForSale: expect.any(Boolean) })]) });
+  expect(first.exitCode).toBe(0);
+
+  const second = await runOnce();
+  expect(second.output).not.toContain('demo catalog seeded');
+  expect(second.products).toEqual(first.products);
+  expect(second.exitCode).toBe(0);
+
+  // Nothing it started is left listening.
+  for (const port of [4610, 4611, 4612, 4001, 4002]) {
+    await expect(fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) })).rejects.toThrow();
+  }
+}, 240_000);
