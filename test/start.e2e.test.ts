@@ -4,12 +4,14 @@
  * from the same data without seeding twice.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '../common/paths';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'storefront-start-'));
+// Readable by the OS user the embedded PostgreSQL runs as when the tests run as root.
+chmodSync(dataDir, 0o755);
 const env = {
   ...process.env,
   DATA_DIR: dataDir,
