@@ -92,7 +92,11 @@ function redisView(
     getMany: (keys) =>
       keys.length === 0
         ? Promise.resolve([])
-        : attempt('getMany', keys.map(() => null), () => client.mget(keys.map((k) => prefix + k))),
+        : attempt(
+            'getMany',
+            keys.map(() => null),
+            () => client.mget(keys.map((k) => prefix + k)),
+          ),
     setMany: (entries, ttl) =>
       entries.length === 0
         ? Promise.resolve()
@@ -109,7 +113,11 @@ function redisView(
           }),
     increment: (key, ttl) =>
       attempt('increment', null, async () => {
-        const result = await client.multi().incr(prefix + key).expire(prefix + key, ttl).exec();
+        const result = await client
+          .multi()
+          .incr(prefix + key)
+          .expire(prefix + key, ttl)
+          .exec();
         const value = result?.[0]?.[1];
         return typeof value === 'number' ? value : null;
       }),

@@ -39,7 +39,10 @@ describe('configuration', () => {
     [{ ...valid, PORT: '70000' }, 'PORT must be between 0 and 65535 (got 70000)'],
     [{ ...valid, CACHE_TTL_SECONDS: '0' }, 'CACHE_TTL_SECONDS must be between 1 and 86400 (got 0)'],
     [{ ...valid, CREATE_TABLES: 'maybe' }, 'CREATE_TABLES must be true or false (got "maybe")'],
-    [{ ...valid, REDIS_URL: 'http://cache:6379' }, 'REDIS_URL must be a redis or rediss URL (got "http://…")'],
+    [
+      { ...valid, REDIS_URL: 'http://cache:6379' },
+      'REDIS_URL must be a redis or rediss URL (got "http://…")',
+    ],
   ])('stops on %j with one line naming the variable', (source, message) => {
     expect(problem(source as Record<string, string>)).toBe(message);
   });

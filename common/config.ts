@@ -54,7 +54,8 @@ function redact(raw: string): string {
 function parseInteger(variable: string, raw: string, min: number, max: number): number {
   if (!/^-?\d+$/.test(raw)) fail(variable, `must be a whole number (got "${redact(raw)}")`);
   const value = Number(raw);
-  if (value < min || value > max) fail(variable, `must be between ${min} and ${max} (got ${value})`);
+  if (value < min || value > max)
+    fail(variable, `must be between ${min} and ${max} (got ${value})`);
   return value;
 }
 
@@ -129,7 +130,9 @@ export function runMain(main: () => Promise<unknown>): void {
       process.stderr.write(`configuration error: ${error.message}\n`);
       process.exit(78);
     }
-    process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -21,7 +21,9 @@ beforeAll(async () => {
   await batchWriteAll(
     client,
     table,
-    Array.from({ length: 250 }, (_, i) => ({ PutRequest: { Item: { id: { S: `k${i}` }, n: { N: String(i) } } } })),
+    Array.from({ length: 250 }, (_, i) => ({
+      PutRequest: { Item: { id: { S: `k${i}` }, n: { N: String(i) } } },
+    })),
   );
   // Records the number of keys in every BatchGetItem request that goes out.
   client.middlewareStack.add(
@@ -62,7 +64,9 @@ describe('batchGetAll', () => {
           output.Responses[table] = kept;
           output.UnprocessedKeys = {
             [table]: {
-              Keys: (input.RequestItems[table].Keys as { id: { S: string } }[]).filter((k) => !keptIds.has(k.id.S)),
+              Keys: (input.RequestItems[table].Keys as { id: { S: string } }[]).filter(
+                (k) => !keptIds.has(k.id.S),
+              ),
             },
           };
         }

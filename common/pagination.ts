@@ -27,7 +27,12 @@ export function decodeCursor<T extends Record<string, string | number>>(
   } catch {
     value = undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !isValid(value as Record<string, unknown>)) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    !isValid(value as Record<string, unknown>)
+  ) {
     throw errors.badUserInput('"after" is not a cursor this connection returned.', 'after');
   }
   return value as T;
@@ -39,13 +44,18 @@ export class PageInfo {
   @Field({ description: 'True when more items follow this page.' })
   hasNextPage!: boolean;
 
-  @Field({ description: 'True when items precede this page (this page was asked for with `after`).' })
+  @Field({
+    description: 'True when items precede this page (this page was asked for with `after`).',
+  })
   hasPreviousPage!: boolean;
 
   @Field(() => String, { nullable: true, description: 'Cursor of the first item of this page.' })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the last item; pass it as `after` for the next page.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the last item; pass it as `after` for the next page.',
+  })
   endCursor!: string | null;
 }
 

@@ -76,7 +76,9 @@ export async function migrate(pool: Pool, schema: string, directory: string): Pr
       }
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrate:${schema}`]).catch(() => undefined);
+    await client
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`migrate:${schema}`])
+      .catch(() => undefined);
     client.release();
   }
   return applied;

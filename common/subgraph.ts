@@ -34,7 +34,8 @@ export async function serveSubgraph<TContext extends BaseContext>(
         (f, original) =>
           options.logger.error('unexpected error in resolver', {
             path: f.path?.join('.'),
-            error: original instanceof Error ? (original.stack ?? original.message) : String(original),
+            error:
+              original instanceof Error ? (original.stack ?? original.message) : String(original),
           }),
         error,
       ),

@@ -5,6 +5,7 @@
  *
  *   BENCH_SECONDS (10)  BENCH_CONNECTIONS (20)  SEED_PRODUCTS (2000)  plus the store variables.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { print } from 'graphql';
 import { env, loadConfig, runMain } from '../common/config';
@@ -21,6 +22,24 @@ interface Result {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time the gateway process spent per request, in microseconds. */
+  cpuPerRequest: number;
+}
+
+/**
+ * CPU time (user + system) a process has used so far, in milliseconds. On a small shared machine
+ * this is steadier than requests per second: it is what the gateway itself costs per request,
+ * whatever else competes for the cores.
+ */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 async function load(url: string, body: string, seconds: number, connections: number) {
@@ -33,6 +52,7 @@ async function load(url: string, body: string, seconds: number, connections: num
     duration: seconds,
   });
   return {
+    requests: result.requests.total,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -62,30 +82,53 @@ runMain(async () => {
     const gatewayEnv: Record<string, string> = { LOG_LEVEL: 'warn' };
     for (const subgraph of subgraphRegistry) {
       const port = subgraph.port + 500;
-      const service = launch(subgraph.name, subgraph.entry, { ...shared, PORT: String(port) }, { quiet: true });
+      const service = launch(
+        subgraph.name,
+        subgraph.entry,
+        { ...shared, PORT: String(port) },
+        { quiet: true },
+      );
       services.push(service);
       await waitReady(service, `http://127.0.0.1:${port}`);
       gatewayEnv[subgraphUrlVariable(subgraph.name)] = `http://127.0.0.1:${port}/graphql`;
     }
-    const ours = launch('gateway', 'dist/gateway/src/main.js', { ...gatewayEnv, PORT: '4400' }, { quiet: true });
-    const vanilla = launch('vanilla gateway', 'dist/scripts/vanilla-gateway.js', { ...gatewayEnv, PORT: '4401', NODE_ENV: 'production' }, { quiet: true });
+    const ours = launch(
+      'gateway',
+      'dist/gateway/src/main.js',
+      { ...gatewayEnv, PORT: '4400' },
+      { quiet: true },
+    );
+    const vanilla = launch(
+      'vanilla gateway',
+      'dist/scripts/vanilla-gateway.js',
+      { ...gatewayEnv, PORT: '4401', NODE_ENV: 'production' },
+      { quiet: true },
+    );
     services.push(ours, vanilla);
     await waitReady(ours, 'http://127.0.0.1:4400');
     await waitReady(vanilla, 'http://127.0.0.1:4401', '/graphql?query=%7B__typename%7D');
 
     const gateways = [
-      { name: 'ours', url: 'http://127.0.0.1:4400/graphql' },
-      { name: 'vanilla', url: 'http://127.0.0.1:4401/graphql' },
+      { name: 'ours', url: 'http://127.0.0.1:4400/graphql', pid: ours.child.pid },
+      { name: 'vanilla', url: 'http://127.0.0.1:4401/graphql', pid: vanilla.child.pid },
     ];
     const first = await fetch(gateways[0].url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: print(ProductListingDocument), variables: { first: 1 } }),
-    }).then((r) => r.json() as Promise<{ data: { products: { edges: { node: { slug: string } }[] } } }>);
+    }).then(
+      (r) => r.json() as Promise<{ data: { products: { edges: { node: { slug: string } }[] } } }>,
+    );
     const slug = first.data.products.edges[0].node.slug;
     const operations = [
-      { name: 'ProductListing (20)', body: JSON.stringify({ query: print(ProductListingDocument), variables: { first: 20 } }) },
-      { name: 'ProductDetail', body: JSON.stringify({ query: print(ProductDetailDocument), variables: { slug } }) },
+      {
+        name: 'ProductListing (20)',
+        body: JSON.stringify({ query: print(ProductListingDocument), variables: { first: 20 } }),
+      },
+      {
+        name: 'ProductDetail',
+        body: JSON.stringify({ query: print(ProductDetailDocument), variables: { slug } }),
+      },
     ];
 
     const results: Result[] = [];
@@ -95,8 +138,21 @@ runMain(async () => {
       }
       // Alternate the two so drift on a shared machine hits both alike.
       for (const gateway of gateways) {
-        const measured = await load(gateway.url, operation.body, bench.seconds, bench.connections);
-        results.push({ operation: operation.name, gateway: gateway.name, ...measured });
+        const cpuBefore = cpuMs(gateway.pid);
+        const { requests, ...measured } = await load(
+          gateway.url,
+          operation.body,
+          bench.seconds,
+          bench.connections,
+        );
+        const cpuPerRequest =
+          requests > 0 ? ((cpuMs(gateway.pid) - cpuBefore) * 1000) / requests : 0;
+        results.push({
+          operation: operation.name,
+          gateway: gateway.name,
+          ...measured,
+          cpuPerRequest,
+        });
       }
     }
 
@@ -104,20 +160,20 @@ runMain(async () => {
       '',
       `${bench.connections} connections, ${bench.seconds}s each, catalog of ${storeConfig.seedProducts} products, cache: ${storeConfig.redisUrl ? 'Redis' : 'in-process'}`,
       '',
-      'operation             gateway    req/s     p50 ms   p99 ms   errors',
+      'operation             gateway    req/s     p50 ms   p99 ms   errors   gateway CPU µs/req',
     ];
     for (const r of results) {
       lines.push(
-        `${r.operation.padEnd(22)}${r.gateway.padEnd(9)}${r.rps.toFixed(0).padStart(7)}${String(r.p50).padStart(10)}${String(r.p99).padStart(9)}${String(r.errors).padStart(9)}`,
+        `${r.operation.padEnd(22)}${r.gateway.padEnd(9)}${r.rps.toFixed(0).padStart(7)}${String(r.p50).padStart(10)}${String(r.p99).padStart(9)}${String(r.errors).padStart(9)}${r.cpuPerRequest.toFixed(0).padStart(21)}`,
       );
     }
-    lines.push('', 'ratio ours/vanilla    req/s     p50      p99');
+    lines.push('', 'ratio ours/vanilla    req/s     p50      p99   gateway CPU/req');
     for (const operation of operations) {
       const a = results.find((r) => r.operation === operation.name && r.gateway === 'ours');
       const b = results.find((r) => r.operation === operation.name && r.gateway === 'vanilla');
       if (!a || !b) continue;
       lines.push(
-        `${operation.name.padEnd(22)}${(a.rps / b.rps).toFixed(2).padStart(5)}${(a.p50 / b.p50).toFixed(2).padStart(9)}${(a.p99 / b.p99).toFixed(2).padStart(9)}`,
+        `${operation.name.padEnd(22)}${(a.rps / b.rps).toFixed(2).padStart(5)}${(a.p50 / b.p50).toFixed(2).padStart(9)}${(a.p99 / b.p99).toFixed(2).padStart(9)}${(a.cpuPerRequest / b.cpuPerRequest).toFixed(2).padStart(18)}`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -18,18 +18,26 @@ export function launch(
     env: { ...process.env, ...environment },
     stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { name, child, exited };
 }
 
 /** Polls `<baseUrl><path>` until it answers 2xx; fails early if the process exits. */
-export async function waitReady(service: Service, baseUrl: string, path = '/readyz', timeoutMs = 60_000) {
+export async function waitReady(
+  service: Service,
+  baseUrl: string,
+  path = '/readyz',
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   let last = 'no answer';
   void service.exited.then((code) => (exitCode = code));
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`${service.name} exited with code ${exitCode} while starting`);
+    if (exitCode !== undefined)
+      throw new Error(`${service.name} exited with code ${exitCode} while starting`);
     try {
       const response = await fetch(`${baseUrl}${path}`, {
         signal: AbortSignal.timeout(2_500),
@@ -52,5 +60,6 @@ export async function stopAll(services: readonly Service[], graceMs = 10_000): P
     Promise.all(services.map((s) => s.exited)),
     new Promise((resolve) => setTimeout(resolve, graceMs)),
   ]);
-  for (const service of services) if (service.child.exitCode === null) service.child.kill('SIGKILL');
+  for (const service of services)
+    if (service.child.exitCode === null) service.child.kill('SIGKILL');
 }

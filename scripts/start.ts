@@ -40,7 +40,10 @@ runMain(async () => {
     };
     const gatewayEnv: Record<string, string> = { PORT: String(port) };
     for (const subgraph of subgraphRegistry) {
-      const service = launch(subgraph.name, subgraph.entry, { ...shared, PORT: String(subgraph.port) });
+      const service = launch(subgraph.name, subgraph.entry, {
+        ...shared,
+        PORT: String(subgraph.port),
+      });
       services.push(service);
       gatewayEnv[subgraphUrlVariable(subgraph.name)] = `http://127.0.0.1:${subgraph.port}/graphql`;
     }
@@ -66,7 +69,9 @@ runMain(async () => {
       `  gateway     http://localhost:${port}/graphql`,
       `  playground  http://localhost:${port}/graphiql`,
       `  health      http://localhost:${port}/healthz   readiness http://localhost:${port}/readyz`,
-      ...subgraphRegistry.map((s) => `  ${s.name.padEnd(11)} http://localhost:${s.port}/graphql (subgraph)`),
+      ...subgraphRegistry.map(
+        (s) => `  ${s.name.padEnd(11)} http://localhost:${s.port}/graphql (subgraph)`,
+      ),
       ...stores.embedded.map((line) => `  embedded    ${line}`),
       `  cache       ${storeConfig.redisUrl ? 'Redis' : 'in-process LRU (set REDIS_URL for Redis)'}`,
       '',

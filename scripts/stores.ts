@@ -99,7 +99,11 @@ export async function prepareStores(
     if (products > 0) {
       const result = await seedCatalog(table, pool, { products, logger });
       if (result.applied) {
-        logger.info('demo catalog seeded', { products: result.products, items: result.items, ms: result.ms });
+        logger.info('demo catalog seeded', {
+          products: result.products,
+          items: result.items,
+          ms: result.ms,
+        });
       }
     }
   } finally {

@@ -19,20 +19,29 @@ async function measure<T>(run: () => Promise<T>) {
 }
 
 describe('ProductListing with every contract field', () => {
-  it.each([5, 20, 100])('costs the same few requests for %d products with a cold cache', async (first) => {
-    // Each page size is its own listing key, so every run here starts cold for the listing.
-    const cold = await measure(() =>
-      execute(stack.gatewayUrl, ProductListingDocument, { first, sort: 'NEWEST', categorySlug: null }),
-    );
-    expect(cold.result.errors).toBeUndefined();
-    expect(cold.result.data?.products.edges).toHaveLength(first);
-    // One Query on the sort index for the page, one BatchGetItem for the catalog count and one
-    // for the products not yet cached; one `= ANY($1)` query for stock.
-    expect(cold.dynamo.filter((c) => c === 'Query')).toHaveLength(1);
-    expect(cold.dynamo.length).toBeLessThanOrEqual(3);
-    expect(cold.postgres).toBe(1);
-    process.stdout.write(`listing first=${first} cold: dynamo ${JSON.stringify(cold.dynamo)}, postgres ${cold.postgres}\n`);
-  });
+  it.each([5, 20, 100])(
+    'costs the same few requests for %d products with a cold cache',
+    async (first) => {
+      // Each page size is its own listing key, so every run here starts cold for the listing.
+      const cold = await measure(() =>
+        execute(stack.gatewayUrl, ProductListingDocument, {
+          first,
+          sort: 'NEWEST',
+          categorySlug: null,
+        }),
+      );
+      expect(cold.result.errors).toBeUndefined();
+      expect(cold.result.data?.products.edges).toHaveLength(first);
+      // One Query on the sort index for the page, one BatchGetItem for the catalog count and one
+      // for the products not yet cached; one `= ANY($1)` query for stock.
+      expect(cold.dynamo.filter((c) => c === 'Query')).toHaveLength(1);
+      expect(cold.dynamo.length).toBeLessThanOrEqual(3);
+      expect(cold.postgres).toBe(1);
+      process.stdout.write(
+        `listing first=${first} cold: dynamo ${JSON.stringify(cold.dynamo)}, postgres ${cold.postgres}\n`,
+      );
+    },
+  );
 
   it('makes no DynamoDB request at all when the cache is warm', async () => {
     const variables = { first: 20, sort: 'TITLE' as const, categorySlug: 'laptops' };
@@ -48,12 +57,17 @@ describe('ProductListing with every contract field', () => {
 
 describe('ProductDetail', () => {
   it('batches a product page into a handful of requests and none to DynamoDB when warm', async () => {
-    const listing = await execute(stack.gatewayUrl, ProductListingDocument, { first: 1, sort: 'PRICE_DESC' });
+    const listing = await execute(stack.gatewayUrl, ProductListingDocument, {
+      first: 1,
+      sort: 'PRICE_DESC',
+    });
     const slug = listing.data?.products.edges[0]?.node.slug;
     if (!slug) throw new Error('no product');
     const cold = await measure(() => execute(stack.gatewayUrl, ProductDetailDocument, { slug }));
     expect(cold.result.errors).toBeUndefined();
-    process.stdout.write(`detail cold: dynamo ${JSON.stringify(cold.dynamo)}, postgres ${cold.postgres}\n`);
+    process.stdout.write(
+      `detail cold: dynamo ${JSON.stringify(cold.dynamo)}, postgres ${cold.postgres}\n`,
+    );
     // slug -> product -> (variants + category) + reviews; the product itself is cached already.
     expect(cold.dynamo.length).toBeLessThanOrEqual(5);
     expect(cold.postgres).toBeLessThanOrEqual(2);

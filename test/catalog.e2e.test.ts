@@ -13,7 +13,8 @@ import { execute, startStack, type Stack } from './stack';
 
 const catalog = [...generateCatalog({ products: testServices.seedProducts })];
 const byId = new Map(catalog.map((p) => [p.product.id, p]));
-const money = (minor: number) => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
+const money = (minor: number) =>
+  `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
 
 let stack: Stack;
 let pool: Pool;
@@ -27,7 +28,12 @@ afterAll(async () => {
   await pool.end();
 });
 
-async function listing(variables: { first: number; after?: string | null; categorySlug?: string | null; sort?: ProductSort | null }) {
+async function listing(variables: {
+  first: number;
+  after?: string | null;
+  categorySlug?: string | null;
+  sort?: ProductSort | null;
+}) {
   const result = await execute(stack.gatewayUrl, ProductListingDocument, variables);
   expect(result.errors).toBeUndefined();
   if (!result.data) throw new Error('no data');
@@ -41,8 +47,10 @@ describe('Categories', () => {
     const categories = result.data?.categories ?? [];
     expect(categories.length).toBeGreaterThanOrEqual(12);
     const expected = new Map<string, number>();
-    for (const { product } of catalog) expected.set(product.categorySlug, (expected.get(product.categorySlug) ?? 0) + 1);
-    for (const category of categories) expect(category.productCount).toBe(expected.get(category.slug));
+    for (const { product } of catalog)
+      expected.set(product.categorySlug, (expected.get(product.categorySlug) ?? 0) + 1);
+    for (const category of categories)
+      expect(category.productCount).toBe(expected.get(category.slug));
     expect(categories.reduce((sum, c) => sum + c.productCount, 0)).toBe(catalog.length);
   });
 });
@@ -67,7 +75,10 @@ describe('ProductListing', () => {
         slug: product.slug,
         title: product.title,
         brand: product.brand,
-        featuredImage: { url: `https://cdn.test.example/${product.images[0].key}`, altText: product.images[0].altText },
+        featuredImage: {
+          url: `https://cdn.test.example/${product.images[0].key}`,
+          altText: product.images[0].altText,
+        },
         priceRange: {
           minVariantPrice: { amount: money(product.minPrice), currencyCode: 'USD' },
           maxVariantPrice: { amount: money(product.maxPrice), currencyCode: 'USD' },
@@ -82,11 +93,33 @@ describe('ProductListing', () => {
   });
 
   it.each<[ProductSort, (a: (typeof catalog)[number], b: (typeof catalog)[number]) => number]>([
-    ['FEATURED', (a, b) => a.product.featuredRank - b.product.featuredRank || a.product.id.localeCompare(b.product.id)],
-    ['TITLE', (a, b) => (a.product.title.toLowerCase() + '#' + a.product.id < b.product.title.toLowerCase() + '#' + b.product.id ? -1 : 1)],
-    ['PRICE_ASC', (a, b) => a.product.minPrice - b.product.minPrice || a.product.id.localeCompare(b.product.id)],
-    ['PRICE_DESC', (a, b) => b.product.minPrice - a.product.minPrice || b.product.id.localeCompare(a.product.id)],
-    ['NEWEST', (a, b) => b.product.createdAt.localeCompare(a.product.createdAt) || b.product.id.localeCompare(a.product.id)],
+    [
+      'FEATURED',
+      (a, b) =>
+        a.product.featuredRank - b.product.featuredRank || a.product.id.localeCompare(b.product.id),
+    ],
+    [
+      'TITLE',
+      (a, b) =>
+        a.product.title.toLowerCase() + '#' + a.product.id <
+        b.product.title.toLowerCase() + '#' + b.product.id
+          ? -1
+          : 1,
+    ],
+    [
+      'PRICE_ASC',
+      (a, b) => a.product.minPrice - b.product.minPrice || a.product.id.localeCompare(b.product.id),
+    ],
+    [
+      'PRICE_DESC',
+      (a, b) => b.product.minPrice - a.product.minPrice || b.product.id.localeCompare(a.product.id),
+    ],
+    [
+      'NEWEST',
+      (a, b) =>
+        b.product.createdAt.localeCompare(a.product.createdAt) ||
+        b.product.id.localeCompare(a.product.id),
+    ],
   ])('orders a category by %s', async (sort, compare) => {
     const categorySlug = 'headphones';
     const expected = catalog
@@ -103,7 +136,11 @@ describe('ProductListing', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const page: Awaited<ReturnType<typeof listing>> = await listing({ first: 100, after, sort: 'PRICE_ASC' });
+      const page: Awaited<ReturnType<typeof listing>> = await listing({
+        first: 100,
+        after,
+        sort: 'PRICE_ASC',
+      });
       seen.push(...page.edges.map((e) => e.node.id));
       pages++;
       if (!page.pageInfo.hasNextPage) break;
@@ -118,9 +155,14 @@ describe('ProductListing', () => {
     const page = await listing({ first: 100, categorySlug: 'coffee' });
     const expected = catalog.filter((p) => p.product.categorySlug === 'coffee').length;
     expect(page.totalCount).toBe(expected);
-    for (const { node } of page.edges) expect(byId.get(node.id)?.product.categorySlug).toBe('coffee');
+    for (const { node } of page.edges)
+      expect(byId.get(node.id)?.product.categorySlug).toBe('coffee');
     const none = await listing({ first: 10, categorySlug: 'no-such-category' });
-    expect(none).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
+    expect(none).toEqual({
+      totalCount: 0,
+      pageInfo: { hasNextPage: false, endCursor: null },
+      edges: [],
+    });
   });
 
   it.each([101, -1])('rejects first=%d with BAD_USER_INPUT', async (first) => {
@@ -144,7 +186,9 @@ describe('ProductListing', () => {
 });
 
 describe('ProductDetail', () => {
-  const withDocs = catalog.find((p) => p.product.documents.length > 0 && p.reviews.length > 5 && p.variants.length > 2);
+  const withDocs = catalog.find(
+    (p) => p.product.documents.length > 0 && p.reviews.length > 5 && p.variants.length > 2,
+  );
 
   it('returns the whole product page for a slug', async () => {
     if (!withDocs) throw new Error('seed has no product with documents, reviews and variants');
@@ -155,8 +199,12 @@ describe('ProductDetail', () => {
     expect(detail?.id).toBe(product.id);
     expect(detail?.description).toBe(product.description);
     expect(detail?.category.slug).toBe(product.categorySlug);
-    expect(detail?.images.map((i) => i.url)).toEqual(product.images.map((i) => `https://cdn.test.example/${i.key}`));
-    expect(detail?.documents).toEqual(product.documents.map((d) => ({ title: d.title, url: `https://cdn.test.example/${d.key}` })));
+    expect(detail?.images.map((i) => i.url)).toEqual(
+      product.images.map((i) => `https://cdn.test.example/${i.key}`),
+    );
+    expect(detail?.documents).toEqual(
+      product.documents.map((d) => ({ title: d.title, url: `https://cdn.test.example/${d.key}` })),
+    );
     expect(detail?.options).toEqual(product.options);
     expect(detail?.variants).toEqual(
       variants.map((v) => ({
@@ -171,14 +219,25 @@ describe('ProductDetail', () => {
     );
     expect(detail?.availableForSale).toBe(variants.some((v) => (stock.get(v.id) ?? 0) > 0));
     expect(detail?.reviews.totalCount).toBe(reviews.length);
-    const newest = [...reviews].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)).slice(0, 5);
+    const newest = [...reviews]
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+      .slice(0, 5);
     expect(detail?.reviews.nodes).toEqual(
-      newest.map((r) => ({ id: r.id, rating: r.rating, title: r.title, body: r.body, authorName: r.authorName, createdAt: r.createdAt })),
+      newest.map((r) => ({
+        id: r.id,
+        rating: r.rating,
+        title: r.title,
+        body: r.body,
+        authorName: r.authorName,
+        createdAt: r.createdAt,
+      })),
     );
   });
 
   it('is null, not an error, for an unknown slug or id', async () => {
-    const bySlug = await execute(stack.gatewayUrl, ProductDetailDocument, { slug: 'no-such-product' });
+    const bySlug = await execute(stack.gatewayUrl, ProductDetailDocument, {
+      slug: 'no-such-product',
+    });
     expect(bySlug).toEqual({ status: 200, data: { product: null } });
     const byIdResult = await execute(stack.gatewayUrl, ProductByIdDocument, { id: 'no-such-id' });
     expect(byIdResult).toEqual({ status: 200, data: { product: null } });

@@ -14,7 +14,10 @@ import { seedCatalog } from '../subgraphs/product/src/seed/write';
 import { testDatabaseUrl, testServices } from './services';
 
 async function requirePostgres(): Promise<void> {
-  const admin = new Client({ connectionString: testServices.postgresAdminUrl, connectionTimeoutMillis: 3_000 });
+  const admin = new Client({
+    connectionString: testServices.postgresAdminUrl,
+    connectionTimeoutMillis: 3_000,
+  });
   try {
     await admin.connect();
   } catch (error) {
@@ -32,7 +35,11 @@ async function requirePostgres(): Promise<void> {
 }
 
 async function requireRedis(): Promise<void> {
-  const redis = new Redis(testServices.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000 });
+  const redis = new Redis(testServices.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3_000,
+  });
   try {
     await redis.connect();
     await redis.ping();

@@ -8,7 +8,15 @@ import { createRedisCache } from '../common/cache';
 import { ProductDetailDocument, ProductListingDocument } from '../schema/generated/operations';
 import { execute, startStack } from './stack';
 
-const forbiddenInErrors = [/127\.0\.0\.1/, /localhost/, /ECONNREFUSED/, /\bat .+:\d+:\d+/, /SELECT|INSERT/i, /dynamo/i, /redis/i];
+const forbiddenInErrors = [
+  /127\.0\.0\.1/,
+  /localhost/,
+  /ECONNREFUSED/,
+  /\bat .+:\d+:\d+/,
+  /SELECT|INSERT/i,
+  /dynamo/i,
+  /redis/i,
+];
 
 function expectNoInternals(body: unknown) {
   const text = JSON.stringify(body);
@@ -28,9 +36,13 @@ async function freePort(): Promise<number> {
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.once('error', (e) => reject(new Error(`redis-server could not start: ${e.message}`)));
     const deadline = Date.now() + 5_000;
@@ -108,7 +120,10 @@ describe('when a subgraph is down', () => {
 
       const ready = await fetch(stack.gatewayUrl.replace('/graphql', '/readyz'));
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ status: 'unavailable', unavailable: ['order subgraph'] });
+      expect(await ready.json()).toMatchObject({
+        status: 'unavailable',
+        unavailable: ['order subgraph'],
+      });
     } finally {
       await stack.stop();
     }
@@ -133,12 +148,21 @@ describe('when a subgraph is down', () => {
 
 describe('when a store is unreachable', () => {
   it('masks the failure as INTERNAL_SERVER_ERROR without host, driver or stack details', async () => {
-    const stack = await startStack({ cache: 'memory', dynamoEndpoint: `http://127.0.0.1:${await freePort()}` });
+    const stack = await startStack({
+      cache: 'memory',
+      dynamoEndpoint: `http://127.0.0.1:${await freePort()}`,
+    });
     try {
-      const result = await execute(stack.gatewayUrl, ProductDetailDocument, { slug: 'some-product' });
+      const result = await execute(stack.gatewayUrl, ProductDetailDocument, {
+        slug: 'some-product',
+      });
       expect(result.data).toEqual({ product: null });
       expect(result.errors).toEqual([
-        { message: 'Internal server error', path: ['product'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        {
+          message: 'Internal server error',
+          path: ['product'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
       ]);
       expectNoInternals(result.errors);
     } finally {

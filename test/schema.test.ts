@@ -26,15 +26,33 @@ const contractDir = projectPath('..', 'shared', 'contract', 'operations');
 const pending: Record<string, string> = {
   ProductDetail: 'similarProducts arrives with search and recommendations',
   ReviewAdd: 'reviews are written with identity and the back office',
-  SignUp: 'accounts', ConfirmSignUp: 'accounts', SignIn: 'accounts', RefreshSession: 'accounts',
-  SignOut: 'accounts', Me: 'accounts', ProfileUpdate: 'accounts', AddressAdd: 'accounts',
+  SignUp: 'accounts',
+  ConfirmSignUp: 'accounts',
+  SignIn: 'accounts',
+  RefreshSession: 'accounts',
+  SignOut: 'accounts',
+  Me: 'accounts',
+  ProfileUpdate: 'accounts',
+  AddressAdd: 'accounts',
   AddressRemove: 'accounts',
-  AdminProductCreate: 'back office', AdminProductUpdate: 'back office', AdminInventorySet: 'back office',
-  AdminOrders: 'orders', AdminOrderFulfill: 'orders', AdminOrderRefund: 'orders',
-  Cart: 'carts', CartCreate: 'carts', CartLinesAdd: 'carts', CartLinesUpdate: 'carts',
-  CartLinesRemove: 'carts', CartAssignToViewer: 'carts',
-  Checkout: 'checkout', Order: 'orders', OrderCancel: 'orders',
-  Search: 'search', PredictiveSearch: 'search', RecommendedForYou: 'recommendations',
+  AdminProductCreate: 'back office',
+  AdminProductUpdate: 'back office',
+  AdminInventorySet: 'back office',
+  AdminOrders: 'orders',
+  AdminOrderFulfill: 'orders',
+  AdminOrderRefund: 'orders',
+  Cart: 'carts',
+  CartCreate: 'carts',
+  CartLinesAdd: 'carts',
+  CartLinesUpdate: 'carts',
+  CartLinesRemove: 'carts',
+  CartAssignToViewer: 'carts',
+  Checkout: 'checkout',
+  Order: 'orders',
+  OrderCancel: 'orders',
+  Search: 'search',
+  PredictiveSearch: 'search',
+  RecommendedForYou: 'recommendations',
 };
 
 interface Definition {
@@ -45,9 +63,13 @@ interface Definition {
 function definitions(dir: string): Map<string, Definition> {
   const found = new Map<string, Definition>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.graphql'))) {
-    for (const node of parse(readFileSync(join(dir, file), 'utf8')).definitions as DefinitionNode[]) {
+    for (const node of parse(readFileSync(join(dir, file), 'utf8'))
+      .definitions as DefinitionNode[]) {
       if ('name' in node && node.name) {
-        found.set(node.name.value, { text: print(node), isOperation: node.kind === Kind.OPERATION_DEFINITION });
+        found.set(node.name.value, {
+          text: print(node),
+          isOperation: node.kind === Kind.OPERATION_DEFINITION,
+        });
       }
     }
   }
@@ -72,14 +94,17 @@ describe('generated schema artefacts', () => {
       if (isObjectType(type) || isInterfaceType(type)) {
         for (const field of Object.values(type.getFields())) {
           if (!field.description) undocumented.push(`${type.name}.${field.name}`);
-          for (const arg of field.args) if (!arg.description) undocumented.push(`${type.name}.${field.name}(${arg.name})`);
+          for (const arg of field.args)
+            if (!arg.description) undocumented.push(`${type.name}.${field.name}(${arg.name})`);
         }
       }
       if (isInputObjectType(type)) {
-        for (const field of Object.values(type.getFields())) if (!field.description) undocumented.push(`${type.name}.${field.name}`);
+        for (const field of Object.values(type.getFields()))
+          if (!field.description) undocumented.push(`${type.name}.${field.name}`);
       }
       if (isEnumType(type)) {
-        for (const value of type.getValues()) if (!value.description) undocumented.push(`${type.name}.${value.name}`);
+        for (const value of type.getValues())
+          if (!value.description) undocumented.push(`${type.name}.${value.name}`);
       }
     }
     expect(undocumented).toEqual([]);
@@ -101,7 +126,10 @@ describe('codegen output', () => {
     ) as { filename: string; content: string }[];
     expect(outputs.length).toBeGreaterThan(0);
     for (const { filename, content } of outputs) {
-      expect({ filename, content: readFileSync(projectPath(filename), 'utf8') }).toEqual({ filename, content });
+      expect({ filename, content: readFileSync(projectPath(filename), 'utf8') }).toEqual({
+        filename,
+        content,
+      });
     }
   });
 });
@@ -111,25 +139,37 @@ describe('client operations', () => {
   const schema = buildSchema(readFileSync(projectPath('schema', 'api.graphql'), 'utf8'));
 
   it('validate against the public schema', () => {
-    for (const file of readdirSync(projectPath('schema', 'operations')).filter((f) => f.endsWith('.graphql'))) {
-      const errors = validate(schema, parse(readFileSync(projectPath('schema', 'operations', file), 'utf8')));
+    for (const file of readdirSync(projectPath('schema', 'operations')).filter((f) =>
+      f.endsWith('.graphql'),
+    )) {
+      const errors = validate(
+        schema,
+        parse(readFileSync(projectPath('schema', 'operations', file), 'utf8')),
+      );
       expect({ file, errors: errors.map((e) => e.message) }).toEqual({ file, errors: [] });
     }
   });
 
   // The contract lives beside the project (../shared/contract); CI always has it.
   const contractPresent = existsSync(contractDir);
-  (contractPresent || process.env.CI ? it : it.skip)('are the contract\'s, except the ones still pending', () => {
-    const contract = definitions(contractDir);
-    for (const [name, { text, isOperation }] of contract) {
-      const served = ours.get(name)?.text;
-      if (name in pending) {
-        expect({ name, pendingButServed: served === text }).toEqual({ name, pendingButServed: false });
-      } else if (isOperation || served !== undefined) {
-        // Operations must be served as written; a fragment, wherever an operation uses it.
-        expect({ name, text: served }).toEqual({ name, text });
+  (contractPresent || process.env.CI ? it : it.skip)(
+    "are the contract's, except the ones still pending",
+    () => {
+      const contract = definitions(contractDir);
+      for (const [name, { text, isOperation }] of contract) {
+        const served = ours.get(name)?.text;
+        if (name in pending) {
+          expect({ name, pendingButServed: served === text }).toEqual({
+            name,
+            pendingButServed: false,
+          });
+        } else if (isOperation || served !== undefined) {
+          // Operations must be served as written; a fragment, wherever an operation uses it.
+          expect({ name, text: served }).toEqual({ name, text });
+        }
       }
-    }
-    for (const name of ours.keys()) expect({ name, inContract: contract.has(name) }).toEqual({ name, inContract: true });
-  });
+      for (const name of ours.keys())
+        expect({ name, inContract: contract.has(name) }).toEqual({ name, inContract: true });
+    },
+  );
 });

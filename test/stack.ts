@@ -99,7 +99,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger,
   });
   const orderGraph = await createOrderSubgraph({ pool });
-  const order = await serveSubgraph({ name: 'order', ...orderGraph, port: 0, host: '127.0.0.1', logger });
+  const order = await serveSubgraph({
+    name: 'order',
+    ...orderGraph,
+    port: 0,
+    host: '127.0.0.1',
+    logger,
+  });
 
   const config = loadGatewayConfig({
     PORT: '0',

@@ -23,19 +23,28 @@ const env = {
 };
 
 beforeAll(() => {
-  execFileSync(process.execPath, [projectPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: projectPath(),
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [projectPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: projectPath(),
+      stdio: 'inherit',
+    },
+  );
 }, 120_000);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function runOnce(): Promise<{ output: string; products: unknown; exitCode: number | null }> {
-  const child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], { cwd: projectPath(), env });
+  const child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], {
+    cwd: projectPath(),
+    env,
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   try {
     const deadline = Date.now() + 90_000;
     while (!output.includes('Storefront GraphQL is running.')) {
@@ -46,7 +55,9 @@ async function runOnce(): Promise<{ output: string; products: unknown; exitCode:
     const response = await fetch('http://127.0.0.1:4610/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ products(first: 3) { totalCount nodes { title availableForSale } } }' }),
+      body: JSON.stringify({
+        query: '{ products(first: 3) { totalCount nodes { title availableForSale } } }',
+      }),
     });
     const products = ((await response.json()) as { data: { products: unknown } }).data.products;
     child.kill('SIGINT');
@@ -61,7 +72,12 @@ it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () =
   const first = await runOnce();
   expect(first.output).toContain('demo catalog seeded');
   expect(first.output).toContain('http://localhost:4610/graphiql');
-  expect(first.products).toMatchObject({ totalCount: 40, nodes: expect.arrayContaining([expect.objectContaining({ availableForSale: expect.any(Boolean) })]) });
+  expect(first.products).toMatchObject({
+    totalCount: 40,
+    nodes: expect.arrayContaining([
+      expect.objectContaining({ availableForSale: expect.any(Boolean) }),
+    ]),
+  });
   expect(first.exitCode).toBe(0);
 
   const second = await runOnce();
@@ -71,6 +87,8 @@ it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () =
 
   // Nothing it started is left listening.
   for (const port of [4610, 4611, 4612, 4001, 4002]) {
-    await expect(fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) })).rejects.toThrow();
+    await expect(
+      fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) }),
+    ).rejects.toThrow();
   }
 }, 240_000);

@@ -4,13 +4,11 @@
  * per failed fetch, with the code SUBGRAPH_UNAVAILABLE and the path where data is missing. The
  * underlying reason (which may name hosts and ports) is logged, never returned.
  */
-import {
-  RemoteGraphQLDataSource,
-  type GraphQLDataSourceProcessOptions,
-} from '@apollo/gateway';
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../common/logger';
+import { createKeepAliveFetcher } from './fetcher';
 
 /** Response names of the root fields a subgraph operation selects (cached per query text). */
 const rootFields = new Map<string, string[]>();
@@ -31,17 +29,22 @@ function rootFieldsOf(query: string): string[] {
 }
 
 export class ResilientDataSource extends RemoteGraphQLDataSource {
+  private readonly connections: ReturnType<typeof createKeepAliveFetcher>;
+
   constructor(
     private readonly serviceName: string,
     url: string,
     timeoutMs: number,
     private readonly logger: Logger,
   ) {
-    super({
-      url,
-      fetcher: (input, init) =>
-        fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
-    });
+    const connections = createKeepAliveFetcher({ timeoutMs });
+    super({ url, fetcher: connections });
+    this.connections = connections;
+  }
+
+  /** Closes the kept-alive connections to the subgraph. */
+  close(): void {
+    this.connections.destroy();
   }
 
   override async process(

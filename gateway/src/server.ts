@@ -36,12 +36,15 @@ export async function startGateway(
   logger: Logger,
   options: { host?: string } = {},
 ): Promise<RunningServer> {
+  const dataSources: ResilientDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(config.supergraphPath),
     buildService: ({ name, url }) => {
       const target = config.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`no URL configured for subgraph ${name}`);
-      return new ResilientDataSource(name, target, config.subgraphTimeoutMs, logger);
+      const source = new ResilientDataSource(name, target, config.subgraphTimeoutMs, logger);
+      dataSources.push(source);
+      return source;
     },
   });
 
@@ -55,7 +58,8 @@ export async function startGateway(
         (f, original) =>
           logger.error('unexpected error at the gateway', {
             path: f.path?.join('.'),
-            error: original instanceof Error ? (original.stack ?? original.message) : String(original),
+            error:
+              original instanceof Error ? (original.stack ?? original.message) : String(original),
           }),
         error,
       ),
@@ -72,5 +76,11 @@ export async function startGateway(
     routes: [createGraphiqlHandler({ endpoint: '/graphql', title: 'Storefront GraphQL' })],
   });
   logger.info('gateway listening', { url: running.url });
-  return running;
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      for (const source of dataSources) source.close();
+    },
+  };
 }

@@ -84,10 +84,7 @@ export function createCatalogLoaders(
   cache: SharedCache,
   settings: CacheSettings,
 ): CatalogLoaders {
-  const loader = <V>(
-    prefix: string,
-    fetch: (keys: readonly string[]) => Promise<Map<string, V>>,
-  ) =>
+  const loader = <V>(prefix: string, fetch: (keys: readonly string[]) => Promise<Map<string, V>>) =>
     new DataLoader<string, V | null>(
       cacheAside(cache.namespace(prefix), settings, fetch),
       // DynamoDB's BatchGetItem takes 100 keys; batchGetAll splits larger batches anyway.

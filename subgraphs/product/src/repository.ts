@@ -9,7 +9,15 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { batchGetAll, batchWriteAll, type Item } from '../../../common/dynamo';
-import type { Category, ListingPage, Page, Product, ProductSortKey, Review, Variant } from './domain';
+import type {
+  Category,
+  ListingPage,
+  Page,
+  Product,
+  ProductSortKey,
+  Review,
+  Variant,
+} from './domain';
 import {
   key,
   rowOf,
@@ -32,12 +40,18 @@ async function getRows(db: CatalogTable, keys: { pk: string; sk: string }[]) {
   return items.map(rowOf);
 }
 
-export async function getProducts(db: CatalogTable, ids: readonly string[]): Promise<Map<string, Product>> {
+export async function getProducts(
+  db: CatalogTable,
+  ids: readonly string[],
+): Promise<Map<string, Product>> {
   const rows = await getRows(db, ids.map(key.product));
   return new Map(rows.map((row) => [String(row.id), rowToProduct(row)]));
 }
 
-export async function getVariants(db: CatalogTable, ids: readonly string[]): Promise<Map<string, Variant>> {
+export async function getVariants(
+  db: CatalogTable,
+  ids: readonly string[],
+): Promise<Map<string, Variant>> {
   const rows = await getRows(db, ids.map(key.variant));
   return new Map(rows.map((row) => [String(row.id), rowToVariant(row)]));
 }
@@ -104,7 +118,11 @@ export async function queryListing(
       ScanIndexForward: forward,
       Limit: first + 1,
       ExclusiveStartKey: after
-        ? { pk: { S: pk }, sk: { S: after.slice(after.lastIndexOf('#') + 1) }, [attribute]: { S: after } }
+        ? {
+            pk: { S: pk },
+            sk: { S: after.slice(after.lastIndexOf('#') + 1) },
+            [attribute]: { S: after },
+          }
         : undefined,
     }),
   );
@@ -162,7 +180,9 @@ export async function ensureTable(db: CatalogTable): Promise<'created' | 'exists
   }
   for (let attempt = 0; attempt < 120; attempt++) {
     const { Table } = await db.client.send(new DescribeTableCommand({ TableName: db.name }));
-    const indexesReady = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    const indexesReady = (Table?.GlobalSecondaryIndexes ?? []).every(
+      (i) => i.IndexStatus === 'ACTIVE',
+    );
     if (Table?.TableStatus === 'ACTIVE' && indexesReady) return 'created';
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

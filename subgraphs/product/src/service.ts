@@ -6,8 +6,22 @@
 import type { SharedCache } from '../../../common/cache';
 import { errors } from '../../../common/errors';
 import { Money } from '../../../common/money';
-import { checkFirst, connection, decodeCursor, encodeCursor, type Connection } from '../../../common/pagination';
-import type { Category, ListingPage, Page, Product, ProductSortKey, Review, Variant } from './domain';
+import {
+  checkFirst,
+  connection,
+  decodeCursor,
+  encodeCursor,
+  type Connection,
+} from '../../../common/pagination';
+import type {
+  Category,
+  ListingPage,
+  Page,
+  Product,
+  ProductSortKey,
+  Review,
+  Variant,
+} from './domain';
 import { createCatalogLoaders, type CacheSettings, type CatalogLoaders } from './loaders';
 import { listCategories, queryListing, queryReviews, type CatalogTable } from './repository';
 
@@ -23,7 +37,10 @@ type ListingCursor = { s: string; c: string; k: string };
 type ReviewCursor = { r: string };
 
 const isListingCursor = (v: Record<string, unknown>): v is ListingCursor =>
-  typeof v.s === 'string' && typeof v.c === 'string' && typeof v.k === 'string' && v.k.includes('#');
+  typeof v.s === 'string' &&
+  typeof v.c === 'string' &&
+  typeof v.k === 'string' &&
+  v.k.includes('#');
 const isReviewCursor = (v: Record<string, unknown>): v is ReviewCursor =>
   typeof v.r === 'string' && v.r.startsWith('REVIEW#');
 
@@ -51,7 +68,12 @@ export class CatalogService {
 
   async products(
     ctx: CatalogContext,
-    args: { first: number; after?: string | null; categorySlug?: string | null; sort: ProductSortKey },
+    args: {
+      first: number;
+      after?: string | null;
+      categorySlug?: string | null;
+      sort: ProductSortKey;
+    },
   ): Promise<Connection<Product>> {
     const first = checkFirst(args.first);
     const scope = args.categorySlug ?? null;
@@ -68,12 +90,19 @@ export class CatalogService {
       const node = products[i];
       // A product deleted since the listing was cached is skipped, not returned as null.
       if (node && !(node instanceof Error)) {
-        edges.push({ cursor: encodeCursor({ s: args.sort, c: scope ?? '', k: item.cursor }), node });
+        edges.push({
+          cursor: encodeCursor({ s: args.sort, c: scope ?? '', k: item.cursor }),
+          node,
+        });
       } else if (node instanceof Error) {
         throw node;
       }
     });
-    return connection(edges, { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null, totalCount });
+    return connection(edges, {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: after !== null,
+      totalCount,
+    });
   }
 
   async categories(_ctx: CatalogContext): Promise<Category[]> {
@@ -102,7 +131,8 @@ export class CatalogService {
 
   async productOfVariant(ctx: CatalogContext, variant: Variant): Promise<Product> {
     const product = await ctx.loaders.product.load(variant.productId);
-    if (!product) throw new Error(`variant ${variant.id} points at missing product ${variant.productId}`);
+    if (!product)
+      throw new Error(`variant ${variant.id} points at missing product ${variant.productId}`);
     return product;
   }
 
@@ -123,7 +153,10 @@ export class CatalogService {
     if (cached) {
       page = JSON.parse(cached) as Page<Review>;
     } else {
-      page = first === 0 ? { items: [], hasNextPage: product.ratingCount > 0, endCursor: null } : await queryReviews(this.db, product.id, first, after);
+      page =
+        first === 0
+          ? { items: [], hasNextPage: product.ratingCount > 0, endCursor: null }
+          : await queryReviews(this.db, product.id, first, after);
       await this.cache.setMany([[key, JSON.stringify(page)]], this.settings.ttlSeconds);
     }
     const edges = page.items.map((review) => ({
@@ -138,7 +171,10 @@ export class CatalogService {
   }
 
   images(product: Product): { url: string; altText: string | null }[] {
-    return product.images.map((image) => ({ url: this.assetUrl(image.key), altText: image.altText }));
+    return product.images.map((image) => ({
+      url: this.assetUrl(image.key),
+      altText: image.altText,
+    }));
   }
 
   featuredImage(product: Product): { url: string; altText: string | null } | null {
@@ -146,7 +182,11 @@ export class CatalogService {
   }
 
   documents(product: Product): { title: string; url: string; contentType: string }[] {
-    return product.documents.map((d) => ({ title: d.title, url: this.assetUrl(d.key), contentType: d.contentType }));
+    return product.documents.map((d) => ({
+      title: d.title,
+      url: this.assetUrl(d.key),
+      contentType: d.contentType,
+    }));
   }
 
   priceRange(product: Product): { minVariantPrice: Money; maxVariantPrice: Money } {
@@ -182,7 +222,10 @@ export class CatalogService {
   private listingPosition(after: string, sort: ProductSortKey, scope: string | null): string {
     const cursor = decodeCursor(after, isListingCursor);
     if (cursor.s !== sort || cursor.c !== (scope ?? '')) {
-      throw errors.badUserInput('"after" belongs to a listing with another sort or filter.', 'after');
+      throw errors.badUserInput(
+        '"after" belongs to a listing with another sort or filter.',
+        'after',
+      );
     }
     return cursor.k;
   }

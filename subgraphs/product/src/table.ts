@@ -17,7 +17,11 @@
  * Listing entries carry one sort attribute per ProductSort; four sparse GSIs keyed on
  * (pk, that attribute) give every category listing in every order as a single Query.
  */
-import type { AttributeDefinition, CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Item } from '../../../common/dynamo';
 import type {
@@ -48,10 +52,16 @@ export const key = {
   }),
 };
 
-export const toKey = (k: { pk: string; sk: string }): Item => ({ pk: { S: k.pk }, sk: { S: k.sk } });
+export const toKey = (k: { pk: string; sk: string }): Item => ({
+  pk: { S: k.pk },
+  sk: { S: k.sk },
+});
 
 /** How each ProductSort maps to an index, its sort attribute and direction. */
-export const sortIndex: Record<ProductSortKey, { index: string; attribute: string; forward: boolean }> = {
+export const sortIndex: Record<
+  ProductSortKey,
+  { index: string; attribute: string; forward: boolean }
+> = {
   FEATURED: { index: 'byFeatured', attribute: 'sFeatured', forward: true },
   TITLE: { index: 'byTitle', attribute: 'sTitle', forward: true },
   PRICE_ASC: { index: 'byPrice', attribute: 'sPrice', forward: true },
@@ -128,7 +138,11 @@ export function categoryItem(category: Category): Item {
 }
 
 export function reviewItem(review: Review): Item {
-  return put({ ...key.review(review.productId, review.createdAt, review.id), type: 'review', ...review });
+  return put({
+    ...key.review(review.productId, review.createdAt, review.id),
+    type: 'review',
+    ...review,
+  });
 }
 
 export function listingItems(product: Product): Item[] {
@@ -161,7 +175,9 @@ function num(row: Row, field: string): number {
 
 function list(row: Row, field: string): Row[] {
   const value = row[field];
-  return Array.isArray(value) ? (value.filter((v) => typeof v === 'object' && v !== null) as Row[]) : [];
+  return Array.isArray(value)
+    ? (value.filter((v) => typeof v === 'object' && v !== null) as Row[])
+    : [];
 }
 
 function strings(value: unknown): string[] {
@@ -178,15 +194,19 @@ export function rowToProduct(row: Row): Product {
     description: str(row, 'description'),
     brand: optionalStr(row, 'brand'),
     categorySlug: str(row, 'categorySlug'),
-    images: list(row, 'images').map(
-      (r): AssetRef => ({ key: str(r, 'key'), altText: optionalStr(r, 'altText') }),
-    ),
-    documents: list(row, 'documents').map(
-      (r): ProductDocumentRef => ({ title: str(r, 'title'), key: str(r, 'key'), contentType: str(r, 'contentType') }),
-    ),
-    options: list(row, 'options').map(
-      (r): ProductOption => ({ name: str(r, 'name'), values: strings(r.values) }),
-    ),
+    images: list(row, 'images').map((r): AssetRef => ({
+      key: str(r, 'key'),
+      altText: optionalStr(r, 'altText'),
+    })),
+    documents: list(row, 'documents').map((r): ProductDocumentRef => ({
+      title: str(r, 'title'),
+      key: str(r, 'key'),
+      contentType: str(r, 'contentType'),
+    })),
+    options: list(row, 'options').map((r): ProductOption => ({
+      name: str(r, 'name'),
+      values: strings(r.values),
+    })),
     variantIds: strings(row.variantIds),
     minPrice: num(row, 'minPrice'),
     maxPrice: num(row, 'maxPrice'),
@@ -207,9 +227,10 @@ export function rowToVariant(row: Row): Variant {
     title: str(row, 'title'),
     price: num(row, 'price'),
     currencyCode: str(row, 'currencyCode'),
-    selectedOptions: list(row, 'selectedOptions').map(
-      (r): SelectedOption => ({ name: str(r, 'name'), value: str(r, 'value') }),
-    ),
+    selectedOptions: list(row, 'selectedOptions').map((r): SelectedOption => ({
+      name: str(r, 'name'),
+      value: str(r, 'value'),
+    })),
     position: num(row, 'position'),
   };
 }

@@ -164,7 +164,13 @@ export const categories: CategorySpec[] = [
 
 export const reviewPhrases: Record<number, { titles: string[]; bodies: string[] }> = {
   5: {
-    titles: ['Excellent', 'Love it', 'Exactly what I wanted', 'Worth every penny', 'Superb quality'],
+    titles: [
+      'Excellent',
+      'Love it',
+      'Exactly what I wanted',
+      'Worth every penny',
+      'Superb quality',
+    ],
     bodies: [
       'Works perfectly and feels well made. Would buy again.',
       'Arrived quickly and exceeded my expectations in every way.',
@@ -180,7 +186,10 @@ export const reviewPhrases: Record<number, { titles: string[]; bodies: string[] 
   },
   3: {
     titles: ['It is okay', 'Average', 'Mixed feelings'],
-    bodies: ['Fine for the price, but I expected a bit more.', 'Works, though not as described in every detail.'],
+    bodies: [
+      'Fine for the price, but I expected a bit more.',
+      'Works, though not as described in every detail.',
+    ],
   },
   2: {
     titles: ['Disappointing', 'Not great'],

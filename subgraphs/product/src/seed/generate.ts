@@ -45,7 +45,8 @@ function slugify(text: string): string {
 
 function combinations(options: Record<string, string[]>): { name: string; value: string }[][] {
   return Object.entries(options).reduce<{ name: string; value: string }[][]>(
-    (acc, [name, values]) => acc.flatMap((combo) => values.map((value) => [...combo, { name, value }])),
+    (acc, [name, values]) =>
+      acc.flatMap((combo) => values.map((value) => [...combo, { name, value }])),
     [[]],
   );
 }
@@ -61,19 +62,28 @@ export function* generateCatalog(options: GenerateOptions): Generator<GeneratedP
     const brand = faker.helpers.arrayElement(spec.brands);
     const noun = faker.helpers.arrayElement(spec.nouns);
     const adjective = faker.helpers.arrayElement(spec.adjectives);
-    const model = faker.helpers.arrayElement(['', ` ${faker.string.alpha({ length: 1, casing: 'upper' })}${faker.number.int({ min: 1, max: 9 })}`, ` ${faker.number.int({ min: 100, max: 990 })}`]);
+    const model = faker.helpers.arrayElement([
+      '',
+      ` ${faker.string.alpha({ length: 1, casing: 'upper' })}${faker.number.int({ min: 1, max: 9 })}`,
+      ` ${faker.number.int({ min: 100, max: 990 })}`,
+    ]);
     const title = `${brand} ${adjective} ${noun}${model}`;
     const base = slugify(title);
     const seen = usedSlugs.get(base) ?? 0;
     usedSlugs.set(base, seen + 1);
     const slug = seen === 0 ? base : `${base}-${seen + 1}`;
     const id = faker.string.uuid();
-    const createdAt = new Date(EPOCH - faker.number.int({ min: 0, max: 720 }) * DAY - faker.number.int({ min: 0, max: DAY - 1 })).toISOString();
+    const createdAt = new Date(
+      EPOCH -
+        faker.number.int({ min: 0, max: 720 }) * DAY -
+        faker.number.int({ min: 0, max: DAY - 1 }),
+    ).toISOString();
 
     const all = combinations(spec.options);
     const variantCount = faker.number.int({ min: 1, max: Math.min(6, all.length) });
     const chosen = faker.helpers.arrayElements(all, variantCount);
-    const basePrice = Math.round(faker.number.int({ min: spec.price[0], max: spec.price[1] }) / 100) * 100 - 1;
+    const basePrice =
+      Math.round(faker.number.int({ min: spec.price[0], max: spec.price[1] }) / 100) * 100 - 1;
     const variants: Variant[] = chosen.map((selectedOptions, position) => {
       const variantId = faker.string.uuid();
       const uplift = faker.helpers.arrayElement([0, 0, 0, 500, 1_000, 2_500]);
@@ -89,7 +99,10 @@ export function* generateCatalog(options: GenerateOptions): Generator<GeneratedP
       };
     });
     const stock = new Map(
-      variants.map((v) => [v.id, faker.number.float() < 0.08 ? 0 : faker.number.int({ min: 1, max: 120 })]),
+      variants.map((v) => [
+        v.id,
+        faker.number.float() < 0.08 ? 0 : faker.number.int({ min: 1, max: 120 }),
+      ]),
     );
 
     const reviews: Review[] = Array.from({ length: faker.number.int({ min: 0, max: 8 }) }, () => {
@@ -107,7 +120,9 @@ export function* generateCatalog(options: GenerateOptions): Generator<GeneratedP
         title: faker.helpers.arrayElement(reviewPhrases[rating].titles),
         body: faker.helpers.arrayElement(reviewPhrases[rating].bodies),
         authorName: `${faker.person.firstName()} ${faker.person.lastName().charAt(0)}.`,
-        createdAt: new Date(Date.parse(createdAt) + faker.number.int({ min: 1, max: 300 }) * DAY).toISOString(),
+        createdAt: new Date(
+          Date.parse(createdAt) + faker.number.int({ min: 1, max: 300 }) * DAY,
+        ).toISOString(),
       };
     });
 
@@ -130,18 +145,35 @@ export function* generateCatalog(options: GenerateOptions): Generator<GeneratedP
         key: `products/${slug}/${n + 1}.jpg`,
         altText: n === 0 ? title : `${title}, view ${n + 1}`,
       })),
-      documents: spec.documents && faker.number.float() < 0.6
-        ? [
-            { title: 'User manual', key: `documents/${slug}/manual.pdf`, contentType: 'application/pdf' },
-            ...(faker.number.float() < 0.5
-              ? [{ title: 'Specification sheet', key: `documents/${slug}/specifications.pdf`, contentType: 'application/pdf' }]
-              : []),
-          ]
-        : [],
+      documents:
+        spec.documents && faker.number.float() < 0.6
+          ? [
+              {
+                title: 'User manual',
+                key: `documents/${slug}/manual.pdf`,
+                contentType: 'application/pdf',
+              },
+              ...(faker.number.float() < 0.5
+                ? [
+                    {
+                      title: 'Specification sheet',
+                      key: `documents/${slug}/specifications.pdf`,
+                      contentType: 'application/pdf',
+                    },
+                  ]
+                : []),
+            ]
+          : [],
       options: optionNames
         .map((name) => ({
           name,
-          values: [...new Set(variants.flatMap((v) => v.selectedOptions.filter((o) => o.name === name).map((o) => o.value)))],
+          values: [
+            ...new Set(
+              variants.flatMap((v) =>
+                v.selectedOptions.filter((o) => o.name === name).map((o) => o.value),
+              ),
+            ),
+          ],
         }))
         .filter((o) => o.values.length > 0),
       variantIds: variants.map((v) => v.id),

@@ -73,7 +73,11 @@ export async function seedCatalog(
       upsertStock(
         pool,
         batch.flatMap((e) =>
-          e.variants.map((v) => ({ variantId: v.id, productId: v.productId, quantity: e.stock.get(v.id) ?? 0 })),
+          e.variants.map((v) => ({
+            variantId: v.id,
+            productId: v.productId,
+            quantity: e.stock.get(v.id) ?? 0,
+          })),
         ),
       ),
     ]);
@@ -85,7 +89,9 @@ export async function seedCatalog(
     batch.push(entry);
     if (batch.length === 250) {
       await flush();
-      options.logger?.info('seeding catalog', { products: counts.size && [...counts.values()].reduce((a, b) => a + b, 0) });
+      options.logger?.info('seeding catalog', {
+        products: counts.size && [...counts.values()].reduce((a, b) => a + b, 0),
+      });
     }
   }
   await flush();
