@@ -8,7 +8,7 @@ let root: string | undefined;
 export function projectRoot(): string {
   if (root) return root;
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) || dir.endsWith(`${'/'}dist`)) {
+  while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
     if (parent === dir) throw new Error('cannot find the project root');
     dir = parent;

@@ -13,7 +13,7 @@ import { createLogger } from '../common/logger';
 import { ProductDetailDocument, ProductListingDocument } from '../schema/generated/operations';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
 import { launch, stopAll, waitReady, type Service } from './processes';
-import { loadStoreConfig, openStores, prepareStores } from './stores';
+import { loadStoreConfig, openStores, prepareStores, serviceEnvironment } from './stores';
 
 interface Result {
   operation: string;
@@ -71,14 +71,7 @@ runMain(async () => {
   const services: Service[] = [];
   try {
     await prepareStores(storeConfig, stores, logger);
-    const shared = {
-      DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
-      DATABASE_URL: stores.databaseUrl,
-      AWS_REGION: storeConfig.region,
-      CATALOG_TABLE: storeConfig.table,
-      LOG_LEVEL: 'warn',
-      ...(storeConfig.redisUrl ? { REDIS_URL: storeConfig.redisUrl } : {}),
-    };
+    const shared = { ...serviceEnvironment(storeConfig, stores), LOG_LEVEL: 'warn' };
     const gatewayEnv: Record<string, string> = { LOG_LEVEL: 'warn' };
     for (const subgraph of subgraphRegistry) {
       const port = subgraph.port + 500;

@@ -7,7 +7,13 @@ import { env, loadConfig, runMain } from '../common/config';
 import { createLogger } from '../common/logger';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
 import { launch, stopAll, waitReady, type Service } from './processes';
-import { loadStoreConfig, openStores, prepareStores, type Stores } from './stores';
+import {
+  loadStoreConfig,
+  openStores,
+  prepareStores,
+  serviceEnvironment,
+  type Stores,
+} from './stores';
 
 const logger = createLogger('start');
 
@@ -31,13 +37,7 @@ runMain(async () => {
 
   try {
     await prepareStores(storeConfig, stores, logger);
-    const shared = {
-      DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
-      DATABASE_URL: stores.databaseUrl,
-      AWS_REGION: storeConfig.region,
-      CATALOG_TABLE: storeConfig.table,
-      ...(storeConfig.redisUrl ? { REDIS_URL: storeConfig.redisUrl } : {}),
-    };
+    const shared = serviceEnvironment(storeConfig, stores);
     const gatewayEnv: Record<string, string> = { PORT: String(port) };
     for (const subgraph of subgraphRegistry) {
       const service = launch(subgraph.name, subgraph.entry, {

@@ -112,6 +112,17 @@ export async function prepareStores(
   }
 }
 
+/** The store settings every subgraph process gets. */
+export function serviceEnvironment(config: StoreConfig, stores: Stores): Record<string, string> {
+  return {
+    DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
+    DATABASE_URL: stores.databaseUrl,
+    AWS_REGION: config.region,
+    CATALOG_TABLE: config.table,
+    ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : {}),
+  };
+}
+
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

@@ -7,6 +7,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { errors } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { createKeepAliveFetcher } from './fetcher';
 
@@ -58,8 +59,7 @@ export class ResilientDataSource extends RemoteGraphQLDataSource {
         error: error instanceof Error ? error.message : String(error),
       });
       const query = options.request.query ?? '';
-      const message = `The ${this.serviceName} service is unavailable right now.`;
-      const extensions = { code: 'SUBGRAPH_UNAVAILABLE', service: this.serviceName };
+      const { message, extensions } = errors.subgraphUnavailable(this.serviceName);
       // For an entity fetch, point at the first entity whose fields are missing; for a root
       // fetch, at each root field the subgraph was asked for.
       const paths = rootFieldsOf(query).includes('_entities')

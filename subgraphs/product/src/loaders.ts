@@ -62,15 +62,6 @@ export function cacheAside<V>(
   };
 }
 
-/** Cache key prefixes; bump the version when a cached record's shape changes. */
-export const cacheKeys = {
-  product: (id: string) => `p:${id}`,
-  variant: (id: string) => `v:${id}`,
-  slug: (slug: string) => `s:${slug}`,
-  category: (slug: string) => `c:${slug}`,
-  counts: 'n:all',
-};
-
 export interface CatalogLoaders {
   product: DataLoader<string, Product | null>;
   productIdBySlug: DataLoader<string, string | null>;

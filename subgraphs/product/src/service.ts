@@ -88,15 +88,13 @@ export class CatalogService {
     const edges: { cursor: string; node: Product }[] = [];
     page.items.forEach((item, i) => {
       const node = products[i];
-      // A product deleted since the listing was cached is skipped, not returned as null.
-      if (node && !(node instanceof Error)) {
+      if (node instanceof Error) throw node;
+      // A product deleted since the listing page was cached is skipped, not returned as null.
+      if (node)
         edges.push({
           cursor: encodeCursor({ s: args.sort, c: scope ?? '', k: item.cursor }),
           node,
         });
-      } else if (node instanceof Error) {
-        throw node;
-      }
     });
     return connection(edges, {
       hasNextPage: page.hasNextPage,

@@ -65,6 +65,7 @@ export async function seedCatalog(
 
   const counts = new Map<string, number>();
   let items = 0;
+  let written = 0;
   let batch: GeneratedProduct[] = [];
   const flush = async () => {
     const toWrite = batch.flatMap(itemsOf);
@@ -82,6 +83,7 @@ export async function seedCatalog(
       ),
     ]);
     items += toWrite.length;
+    written += batch.length;
     batch = [];
   };
   for (const entry of generateCatalog({ products: options.products, seed: options.seed })) {
@@ -89,9 +91,7 @@ export async function seedCatalog(
     batch.push(entry);
     if (batch.length === 250) {
       await flush();
-      options.logger?.info('seeding catalog', {
-        products: counts.size && [...counts.values()].reduce((a, b) => a + b, 0),
-      });
+      options.logger?.info('seeding catalog', { products: written });
     }
   }
   await flush();
