@@ -97,6 +97,15 @@ export const env = {
       return fail(variable, `must be true or false (got "${redact(raw)}")`);
     });
   },
+  /** A secret: required, at least `minLength` characters, never echoed. */
+  secret(variable: string, minLength = 32): Setting<string> {
+    return setting(variable, (raw) => {
+      if (raw === undefined) return fail(variable, 'is required');
+      if (raw.length < minLength)
+        return fail(variable, `must be at least ${minLength} characters long`);
+      return raw;
+    });
+  },
   oneOf<T extends string>(variable: string, values: readonly T[], fallback: T): Setting<T> {
     return setting(variable, (raw) => {
       if (raw === undefined) return fallback;

@@ -44,9 +44,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-class RequestError extends Error {
+/**
+ * Thrown by a context builder to answer the request before GraphQL runs, for example 401 for a
+ * bad token. The body is a GraphQL error response with the given code.
+ */
+export class HttpError extends Error {
   constructor(
     readonly status: number,
+    readonly code: string,
     message: string,
   ) {
     super(message);
@@ -58,7 +63,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new RequestError(413, `Request body is larger than ${limit} bytes`);
+    if (size > limit)
+      throw new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${limit} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -131,6 +137,8 @@ export async function startHttpServer<TContext extends BaseContext>(
     }
     const url = req.url ?? '/';
     const query = url.indexOf('?');
+    // Built before GraphQL runs, so a refused caller gets its HTTP status, not a 200 with errors.
+    const context = await options.context(req);
     const result = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: req.method ?? 'GET',
@@ -138,7 +146,7 @@ export async function startHttpServer<TContext extends BaseContext>(
         search: query >= 0 ? url.slice(query) : '',
         body,
       },
-      context: () => options.context(req),
+      context: async () => context,
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
@@ -158,10 +166,12 @@ export async function startHttpServer<TContext extends BaseContext>(
       sendJson(res, 404, { error: 'not found' });
     };
     handle().catch((error: unknown) => {
-      const status = error instanceof RequestError ? error.status : 500;
-      const message = error instanceof RequestError ? error.message : 'Internal server error';
+      const known = error instanceof HttpError;
+      const status = known ? error.status : 500;
+      const message = known ? error.message : 'Internal server error';
+      const code = known ? error.code : 'INTERNAL_SERVER_ERROR';
       if (!res.headersSent) {
-        sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+        sendJson(res, status, { errors: [{ message, extensions: { code } }] });
       } else {
         res.destroy();
       }

@@ -7,13 +7,17 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { maskError } from './errors';
-import { startHttpServer, type Check, type RunningServer } from './http';
+import { HttpError, startHttpServer, type Check, type RunningServer } from './http';
+import { identityOf, type RequestIdentity } from './identity';
 import type { Logger } from './logger';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
   schema: GraphQLSchema;
-  context: (req: IncomingMessage) => Promise<TContext>;
+  /** Builds the request context from the identity the gateway asserted. */
+  context: (identity: RequestIdentity) => Promise<TContext>;
+  /** Shared with the gateway; requests without a valid assertion are refused with 401. */
+  identitySecret: string;
   checks: Check[];
   port: number;
   host?: string;
@@ -43,9 +47,16 @@ export async function serveSubgraph<TContext extends BaseContext>(
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
+  const context = async (req: IncomingMessage) => {
+    const identity = identityOf(req, options.identitySecret);
+    if (!identity) {
+      throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers the gateway.');
+    }
+    return options.context(identity);
+  };
   const running = await startHttpServer({
     apollo,
-    context: options.context,
+    context,
     checks: options.checks,
     port: options.port,
     host: options.host,

@@ -72,7 +72,7 @@ runMain(async () => {
   try {
     await prepareStores(storeConfig, stores, logger);
     const shared = { ...serviceEnvironment(storeConfig, stores), LOG_LEVEL: 'warn' };
-    const gatewayEnv: Record<string, string> = { LOG_LEVEL: 'warn' };
+    const gatewayEnv: Record<string, string> = { ...shared };
     for (const subgraph of subgraphRegistry) {
       const port = subgraph.port + 500;
       const service = launch(

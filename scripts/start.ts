@@ -12,6 +12,7 @@ import {
   openStores,
   prepareStores,
   serviceEnvironment,
+  DEV_ADMIN_EMAIL,
   type Stores,
 } from './stores';
 
@@ -38,7 +39,7 @@ runMain(async () => {
   try {
     await prepareStores(storeConfig, stores, logger);
     const shared = serviceEnvironment(storeConfig, stores);
-    const gatewayEnv: Record<string, string> = { PORT: String(port) };
+    const gatewayEnv: Record<string, string> = { ...shared, PORT: String(port) };
     for (const subgraph of subgraphRegistry) {
       const service = launch(subgraph.name, subgraph.entry, {
         ...shared,
@@ -74,6 +75,11 @@ runMain(async () => {
       ),
       ...stores.embedded.map((line) => `  embedded    ${line}`),
       `  cache       ${storeConfig.redisUrl ? 'Redis' : 'in-process LRU (set REDIS_URL for Redis)'}`,
+      ...(stores.cognito.endpoint
+        ? [
+            `  admin       ${DEV_ADMIN_EMAIL} / ${storeConfig.devAdminPassword} (DEV_ADMIN_PASSWORD)`,
+          ]
+        : []),
       '',
       'Press Ctrl-C to stop.',
       '',

@@ -5,7 +5,18 @@
  */
 import 'reflect-metadata';
 import { join, resolve } from 'node:path';
-import { env, loadConfig } from '../common/config';
+import { randomBytes } from 'node:crypto';
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { ConfigError, env, loadConfig } from '../common/config';
+import {
+  cognitoClient,
+  startEmbeddedCognito,
+  type EmbeddedCognito,
+} from '../common/embedded/cognito';
 import { createDynamoClient } from '../common/dynamo';
 import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
 import { startEmbeddedPostgres } from '../common/embedded/postgres';
@@ -14,6 +25,10 @@ import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
 import { ensureTable } from '../subgraphs/product/src/repository';
 import { seedCatalog } from '../subgraphs/product/src/seed/write';
+
+/** The local admin's password when DEV_ADMIN_PASSWORD is unset (written in the README). */
+export const DEFAULT_DEV_ADMIN_PASSWORD = 'Storefront-admin-1';
+export const DEV_ADMIN_EMAIL = 'admin@example.com';
 
 export const storeSettings = {
   dataDir: env.string('DATA_DIR', '.data'),
@@ -25,15 +40,32 @@ export const storeSettings = {
   embeddedDynamoPort: env.port('EMBEDDED_DYNAMODB_PORT', 4566),
   embeddedPostgresPort: env.port('EMBEDDED_POSTGRES_PORT', 54329),
   seedProducts: env.int('SEED_PRODUCTS', 2000, { min: 0, max: 1_000_000 }),
+  userPoolId: env.optionalString('COGNITO_USER_POOL_ID'),
+  clientId: env.optionalString('COGNITO_CLIENT_ID'),
+  embeddedCognitoPort: env.port('EMBEDDED_COGNITO_PORT', 9229),
+  devAdminPassword: env.string('DEV_ADMIN_PASSWORD', DEFAULT_DEV_ADMIN_PASSWORD),
+  identitySecret: env.optionalString('INTERNAL_IDENTITY_SECRET'),
 };
 
 export type StoreConfig = ReturnType<typeof loadStoreConfig>;
 export const loadStoreConfig = (source: Record<string, string | undefined> = process.env) =>
   loadConfig(storeSettings, source);
 
+export interface CognitoSettings {
+  userPoolId: string;
+  clientId: string;
+  region: string;
+  /** Set for the local emulator only. */
+  endpoint?: string;
+  jwksUrl?: string;
+}
+
 export interface Stores {
   dynamoEndpoint: string;
   databaseUrl: string;
+  cognito: CognitoSettings;
+  /** Shared by the gateway and the subgraphs for the identity assertion. */
+  identitySecret: string;
   /** What was started here, for the start banner. */
   embedded: string[];
   stop(): Promise<void>;
@@ -69,9 +101,32 @@ export async function openStores(config: StoreConfig, logger: Logger): Promise<S
       databaseUrl = postgres.url;
       embedded.push(`PostgreSQL ${redactUrl(postgres.url)}, data in ${config.dataDir}/postgres`);
     }
+    let cognito: CognitoSettings;
+    if (config.userPoolId) {
+      if (!config.clientId)
+        throw new ConfigError('COGNITO_CLIENT_ID', 'is required with COGNITO_USER_POOL_ID');
+      cognito = {
+        userPoolId: config.userPoolId,
+        clientId: config.clientId,
+        region: config.userPoolId.split('_')[0],
+      };
+    } else {
+      const emulator = await startEmbeddedCognito({
+        dataDir: join(resolve(config.dataDir), 'cognito'),
+        port: config.embeddedCognitoPort,
+      });
+      stops.push(() => emulator.stop());
+      cognito = emulator;
+      await ensureDevAdmin(emulator, config.devAdminPassword);
+      embedded.push(
+        `Cognito (cognito-local) ${emulator.endpoint}, pool ${emulator.userPoolId}, data in ${config.dataDir}/cognito`,
+      );
+    }
     return {
       dynamoEndpoint,
       databaseUrl,
+      cognito,
+      identitySecret: config.identitySecret ?? randomBytes(32).toString('base64url'),
       embedded,
       stop: async () => {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -112,15 +167,67 @@ export async function prepareStores(
   }
 }
 
-/** The store settings every subgraph process gets. */
+/** The settings every service process gets (the gateway and the subgraphs). */
 export function serviceEnvironment(config: StoreConfig, stores: Stores): Record<string, string> {
   return {
     DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
     DATABASE_URL: stores.databaseUrl,
     AWS_REGION: config.region,
     CATALOG_TABLE: config.table,
+    INTERNAL_IDENTITY_SECRET: stores.identitySecret,
+    COGNITO_USER_POOL_ID: stores.cognito.userPoolId,
+    COGNITO_CLIENT_ID: stores.cognito.clientId,
+    ...(stores.cognito.endpoint
+      ? {
+          COGNITO_ENDPOINT: stores.cognito.endpoint,
+          // The emulator stands in for the pre-sign-up trigger that confirms sign-ups at once.
+          COGNITO_AUTO_CONFIRM: 'true',
+        }
+      : {}),
+    ...(stores.cognito.jwksUrl ? { COGNITO_JWKS_URL: stores.cognito.jwksUrl } : {}),
     ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : {}),
   };
+}
+
+/** admin@example.com in the admin group, with DEV_ADMIN_PASSWORD; kept as it is when it exists. */
+async function ensureDevAdmin(pool: EmbeddedCognito, password: string): Promise<void> {
+  const client = cognitoClient(pool.endpoint, pool.region);
+  try {
+    try {
+      await client.send(
+        new AdminCreateUserCommand({
+          UserPoolId: pool.userPoolId,
+          Username: DEV_ADMIN_EMAIL,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [
+            { Name: 'email', Value: DEV_ADMIN_EMAIL },
+            { Name: 'email_verified', Value: 'true' },
+            { Name: 'name', Value: 'Store Admin' },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'UsernameExistsException')) throw error;
+      return;
+    }
+    await client.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: pool.userPoolId,
+        Username: DEV_ADMIN_EMAIL,
+        Password: password,
+        Permanent: true,
+      }),
+    );
+    await client.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: pool.userPoolId,
+        Username: DEV_ADMIN_EMAIL,
+        GroupName: 'admin',
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
 }
 
 export function redactUrl(url: string): string {

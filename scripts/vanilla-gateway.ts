@@ -3,21 +3,33 @@
  * stock @apollo/gateway in Apollo Server's standalone HTTP server over the same supergraph and
  * the same subgraphs. Not used outside benchmarks.
  */
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import {
+  ApolloGateway,
+  RemoteGraphQLDataSource,
+  type GraphQLDataSourceProcessOptions,
+} from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { readFileSync } from 'node:fs';
+import { anonymous, IDENTITY_HEADER, signIdentity } from '../common/identity';
 import { projectPath } from '../common/paths';
 
 async function main() {
   const port = Number(process.env.PORT ?? 4100);
+  const secret = process.env.INTERNAL_IDENTITY_SECRET ?? '';
   const urls: Record<string, string | undefined> = {
     product: process.env.PRODUCT_SUBGRAPH_URL,
     order: process.env.ORDER_SUBGRAPH_URL,
   };
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(projectPath('schema', 'supergraph.graphql'), 'utf8'),
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: urls[name] ?? url }),
+    // The one addition the subgraphs require: the (anonymous) identity assertion.
+    buildService: ({ name, url }) =>
+      new (class extends RemoteGraphQLDataSource {
+        override willSendRequest({ request }: GraphQLDataSourceProcessOptions) {
+          request.http?.headers.set(IDENTITY_HEADER, signIdentity(anonymous, secret));
+        }
+      })({ url: urls[name] ?? url }),
   });
   const server = new ApolloServer({ gateway });
   const { url } = await startStandaloneServer(server, { listen: { port } });

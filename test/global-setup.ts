@@ -3,9 +3,14 @@
  * recreates the test database, starts an in-memory dynalite, and seeds the demo catalog.
  */
 import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { createDynamoClient } from '../common/dynamo';
+import { startEmbeddedCognito } from '../common/embedded/cognito';
 import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
 import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
@@ -53,12 +58,32 @@ async function requireRedis(): Promise<void> {
   }
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+    server.on('error', reject);
+  });
+}
+
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   await Promise.all([requirePostgres(), requireRedis()]);
   const dynamo = await startEmbeddedDynamo();
   process.env.TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
-  (globalThis as { __embeddedDynamo?: typeof dynamo }).__embeddedDynamo = dynamo;
+  const cognitoDir = mkdtempSync(join(tmpdir(), 'storefront-cognito-'));
+  const cognito = await startEmbeddedCognito({ dataDir: cognitoDir, port: await freePort() });
+  const { stop: _stop, ...cognitoSettings } = cognito;
+  process.env.TEST_COGNITO = JSON.stringify(cognitoSettings);
+  (globalThis as { __testStores?: unknown }).__testStores = {
+    stop: async () => {
+      await Promise.all([dynamo.stop(), cognito.stop()]);
+      rmSync(cognitoDir, { recursive: true, force: true });
+    },
+  };
 
   const client = createDynamoClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
   const pool = createPool(testDatabaseUrl());

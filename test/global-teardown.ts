@@ -1,4 +1,4 @@
 export default async function globalTeardown(): Promise<void> {
-  const dynamo = (globalThis as { __embeddedDynamo?: { stop(): Promise<void> } }).__embeddedDynamo;
-  await dynamo?.stop();
+  const stores = (globalThis as { __testStores?: { stop(): Promise<void> } }).__testStores;
+  await stores?.stop();
 }

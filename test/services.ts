@@ -24,3 +24,18 @@ export function dynamoEndpoint(): string {
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest');
   return endpoint;
 }
+
+export interface TestCognito {
+  endpoint: string;
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  jwksUrl: string;
+}
+
+/** The Cognito emulator the global setup started for this run. */
+export function cognito(): TestCognito {
+  const raw = process.env.TEST_COGNITO;
+  if (!raw) throw new Error('TEST_COGNITO is not set: run the tests through jest');
+  return JSON.parse(raw) as TestCognito;
+}

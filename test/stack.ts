@@ -3,6 +3,7 @@
  * and counts what reaches DynamoDB and PostgreSQL so tests can assert on batching.
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { print, type ExecutionResult } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -16,7 +17,7 @@ import { loadGatewayConfig } from '../gateway/src/config';
 import { startGateway } from '../gateway/src/server';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
-import { dynamoEndpoint, testDatabaseUrl, testServices } from './services';
+import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 
 export interface Counters {
   /** DynamoDB operations sent on the wire (one per attempt), by command name. */
@@ -36,7 +37,7 @@ export interface StackOptions {
 
 export interface Stack {
   gatewayUrl: string;
-  gateway: RunningServer;
+  gateway: Awaited<ReturnType<typeof startGateway>>;
   product: RunningServer;
   order: RunningServer;
   counters: Counters;
@@ -56,6 +57,9 @@ function countDynamo(client: DynamoDBClient, sink: string[]): void {
 }
 
 let stackNumber = 0;
+
+/** Shared by the gateway and the subgraphs of every test stack. */
+export const identitySecret = randomBytes(32).toString('base64url');
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logger = createLogger('test', { silent: true });
@@ -96,6 +100,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...productGraph,
     port: 0,
     host: '127.0.0.1',
+    identitySecret,
     logger,
   });
   const orderGraph = await createOrderSubgraph({ pool });
@@ -104,6 +109,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...orderGraph,
     port: 0,
     host: '127.0.0.1',
+    identitySecret,
     logger,
   });
 
@@ -112,6 +118,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PRODUCT_SUBGRAPH_URL: `http://127.0.0.1:${product.port}/graphql`,
     ORDER_SUBGRAPH_URL: `http://127.0.0.1:${order.port}/graphql`,
     SUBGRAPH_TIMEOUT_MS: '3000',
+    INTERNAL_IDENTITY_SECRET: identitySecret,
+    COGNITO_USER_POOL_ID: cognito().userPoolId,
+    COGNITO_CLIENT_ID: cognito().clientId,
+    COGNITO_JWKS_URL: cognito().jwksUrl,
   });
   const gateway = await startGateway(config, logger, { host: '127.0.0.1' });
 

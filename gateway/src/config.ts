@@ -10,6 +10,11 @@ const subgraphUrls = Object.fromEntries(
 
 export const gatewaySettings = {
   port: env.port('PORT', 4000),
+  identitySecret: env.secret('INTERNAL_IDENTITY_SECRET'),
+  userPoolId: env.string('COGNITO_USER_POOL_ID'),
+  clientId: env.string('COGNITO_CLIENT_ID'),
+  jwksUrl: env.optionalUrl('COGNITO_JWKS_URL'),
+  trustedProxyHops: env.int('TRUSTED_PROXY_HOPS', 0, { min: 0, max: 10 }),
   supergraphPath: env.optionalString('SUPERGRAPH_PATH'),
   subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
 };

@@ -8,6 +8,12 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { errors } from '../../common/errors';
+import {
+  anonymous,
+  IDENTITY_HEADER,
+  signIdentity,
+  type RequestIdentity,
+} from '../../common/identity';
 import type { Logger } from '../../common/logger';
 import { createKeepAliveFetcher } from './fetcher';
 
@@ -29,13 +35,18 @@ function rootFieldsOf(query: string): string[] {
   return fields;
 }
 
-export class ResilientDataSource extends RemoteGraphQLDataSource {
+export interface GatewayContext {
+  identity: RequestIdentity;
+}
+
+export class ResilientDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly connections: ReturnType<typeof createKeepAliveFetcher>;
 
   constructor(
     private readonly serviceName: string,
     url: string,
     timeoutMs: number,
+    private readonly identitySecret: string,
     private readonly logger: Logger,
   ) {
     const connections = createKeepAliveFetcher({ timeoutMs });
@@ -48,8 +59,18 @@ export class ResilientDataSource extends RemoteGraphQLDataSource {
     this.connections.destroy();
   }
 
+  /**
+   * The subgraph learns who is calling only from this signed assertion; nothing the client sent
+   * is forwarded (the data source starts every subgraph request with fresh headers).
+   */
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const identity =
+      'context' in options && options.context?.identity ? options.context.identity : anonymous;
+    options.request.http?.headers.set(IDENTITY_HEADER, signIdentity(identity, this.identitySecret));
+  }
+
   override async process(
-    options: GraphQLDataSourceProcessOptions,
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): Promise<GatewayGraphQLResponse> {
     try {
       return await super.process(options);

@@ -4,14 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { maskError } from '../../common/errors';
 import { startHttpServer, type Check, type RunningServer } from '../../common/http';
 import type { Logger } from '../../common/logger';
 import { projectPath } from '../../common/paths';
 import type { GatewayConfig } from './config';
-import { ResilientDataSource } from './datasource';
+import { Authenticator } from './auth';
+import { ResilientDataSource, type GatewayContext } from './datasource';
 import { createGraphiqlHandler } from './graphiql';
 
 export function readSupergraph(path?: string): string {
@@ -35,20 +36,41 @@ export async function startGateway(
   config: GatewayConfig,
   logger: Logger,
   options: { host?: string } = {},
-): Promise<RunningServer> {
+): Promise<RunningServer & { authenticator: Authenticator }> {
   const dataSources: ResilientDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(config.supergraphPath),
     buildService: ({ name, url }) => {
       const target = config.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`no URL configured for subgraph ${name}`);
-      const source = new ResilientDataSource(name, target, config.subgraphTimeoutMs, logger);
+      const source = new ResilientDataSource(
+        name,
+        target,
+        config.subgraphTimeoutMs,
+        config.identitySecret,
+        logger,
+      );
       dataSources.push(source);
       return source;
     },
   });
 
-  const apollo = new ApolloServer<BaseContext>({
+  const authenticator = new Authenticator(
+    {
+      userPoolId: config.userPoolId,
+      clientId: config.clientId,
+      jwksUrl: config.jwksUrl,
+      trustedProxyHops: config.trustedProxyHops,
+    },
+    logger,
+  );
+  await authenticator.hydrate().catch((error: unknown) =>
+    logger.warn('could not prefetch the Cognito signing keys; will retry on the first token', {
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
+
+  const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -69,7 +91,7 @@ export async function startGateway(
 
   const running = await startHttpServer({
     apollo,
-    context: async () => ({}),
+    context: async (req) => ({ identity: await authenticator.authenticate(req) }),
     port: config.port,
     host: options.host,
     checks: Object.entries(config.subgraphUrls).map(([name, url]) => subgraphCheck(name, url)),
@@ -78,6 +100,7 @@ export async function startGateway(
   logger.info('gateway listening', { url: running.url });
   return {
     ...running,
+    authenticator,
     close: async () => {
       await running.close();
       for (const source of dataSources) source.close();

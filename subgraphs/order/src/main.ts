@@ -21,6 +21,7 @@ runMain(async () => {
     context: subgraph.context,
     checks: subgraph.checks,
     port: config.port,
+    identitySecret: config.identitySecret,
     logger,
     onClose: () => pool.end(),
   });

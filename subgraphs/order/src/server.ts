@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
+import type { RequestIdentity } from '../../../common/identity';
 import { projectPath } from '../../../common/paths';
 import { migrate, postgresReachable } from '../../../common/postgres';
 import { InventoryService } from './inventory.service';
@@ -20,7 +21,7 @@ export function migrateOrderDatabase(pool: Pool): Promise<string[]> {
 
 export interface OrderSubgraph {
   schema: GraphQLSchema;
-  context: () => Promise<OrderSubgraphContext>;
+  context: (identity: RequestIdentity) => Promise<OrderSubgraphContext>;
   checks: Check[];
 }
 
@@ -35,7 +36,11 @@ export async function createOrderSubgraph(deps: { pool: Pool }): Promise<OrderSu
   const inventory = new InventoryService();
   return {
     schema: await buildOrderSchema(),
-    context: async () => ({ loaders: createOrderLoaders(deps.pool), inventory }),
+    context: async (identity) => ({
+      loaders: createOrderLoaders(deps.pool),
+      inventory,
+      viewer: identity.viewer,
+    }),
     checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
   };
 }

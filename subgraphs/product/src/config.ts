@@ -1,6 +1,7 @@
 import { env, loadConfig } from '../../../common/config';
 
 export const productSettings = {
+  identitySecret: env.secret('INTERNAL_IDENTITY_SECRET'),
   port: env.port('PORT', 4001),
   dynamoEndpoint: env.optionalUrl('DYNAMODB_ENDPOINT'),
   region: env.string('AWS_REGION', 'us-east-1'),

@@ -29,6 +29,7 @@ runMain(async () => {
     context: subgraph.context,
     checks: subgraph.checks,
     port: config.port,
+    identitySecret: config.identitySecret,
     logger,
     onClose: async () => {
       await cache.close();

@@ -6,6 +6,7 @@ import type { SharedCache } from '../../../common/cache';
 import { dynamoReachable } from '../../../common/dynamo';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
+import type { RequestIdentity } from '../../../common/identity';
 import type { ProductSubgraphContext } from './schema/resolvers';
 import { referenceResolvers, resolvers } from './schema/resolvers';
 import { CatalogService } from './service';
@@ -21,7 +22,7 @@ export interface ProductDependencies {
 export interface ProductSubgraph {
   schema: GraphQLSchema;
   catalog: CatalogService;
-  context: () => Promise<ProductSubgraphContext>;
+  context: (identity: RequestIdentity) => Promise<ProductSubgraphContext>;
   checks: Check[];
 }
 
@@ -42,7 +43,12 @@ export async function createProductSubgraph(deps: ProductDependencies): Promise<
   return {
     schema: await buildProductSchema(),
     catalog,
-    context: async () => ({ ...catalog.createContext(), catalog }),
+    context: async (identity) => ({
+      ...catalog.createContext(),
+      catalog,
+      viewer: identity.viewer,
+      clientIp: identity.clientIp,
+    }),
     checks: [
       { name: 'dynamodb', probe: () => dynamoReachable(deps.dynamo, deps.table) },
       { name: 'cache', probe: () => deps.cache.ping() },

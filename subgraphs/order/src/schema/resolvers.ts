@@ -1,10 +1,12 @@
 /** Thin resolvers for the stock fields; each is one InventoryService call. */
 import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import type { Viewer } from '../../../../common/identity';
 import type { InventoryService, OrderContext } from '../inventory.service';
 import { Product, ProductVariant } from './types';
 
 export interface OrderSubgraphContext extends OrderContext {
   inventory: InventoryService;
+  viewer: Viewer;
 }
 
 @Resolver(() => Product)

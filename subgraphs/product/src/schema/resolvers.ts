@@ -1,5 +1,6 @@
 /** Thin resolvers: each turns its arguments into one CatalogService call. */
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { Viewer } from '../../../../common/identity';
 import { Money } from '../../../../common/money';
 import type { Product as ProductRecord, Variant as VariantRecord } from '../domain';
 import type { CatalogContext, CatalogService } from '../service';
@@ -20,6 +21,8 @@ import {
 
 export interface ProductSubgraphContext extends CatalogContext {
   catalog: CatalogService;
+  viewer: Viewer;
+  clientIp: string | null;
 }
 
 @Resolver()
