@@ -75,7 +75,7 @@ runMain(async () => {
       ),
       ...stores.embedded.map((line) => `  embedded    ${line}`),
       `  cache       ${storeConfig.redisUrl ? 'Redis' : 'in-process LRU (set REDIS_URL for Redis)'}`,
-      ...(stores.cognito.endpoint
+      ...(stores.cognito?.endpoint
         ? [
             `  admin       ${DEV_ADMIN_EMAIL} / ${storeConfig.devAdminPassword} (DEV_ADMIN_PASSWORD)`,
           ]

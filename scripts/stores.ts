@@ -6,17 +6,8 @@
 import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import {
-  AdminAddUserToGroupCommand,
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { ConfigError, env, loadConfig } from '../common/config';
-import {
-  cognitoClient,
-  startEmbeddedCognito,
-  type EmbeddedCognito,
-} from '../common/embedded/cognito';
+import { ensureDevAdmin, startEmbeddedCognito } from '../common/embedded/cognito';
 import { createDynamoClient } from '../common/dynamo';
 import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
 import { startEmbeddedPostgres } from '../common/embedded/postgres';
@@ -63,7 +54,8 @@ export interface CognitoSettings {
 export interface Stores {
   dynamoEndpoint: string;
   databaseUrl: string;
-  cognito: CognitoSettings;
+  /** Null when opened without identity (the seed needs none). */
+  cognito: CognitoSettings | null;
   /** Shared by the gateway and the subgraphs for the identity assertion. */
   identitySecret: string;
   /** What was started here, for the start banner. */
@@ -71,7 +63,11 @@ export interface Stores {
   stop(): Promise<void>;
 }
 
-export async function openStores(config: StoreConfig, logger: Logger): Promise<Stores> {
+export async function openStores(
+  config: StoreConfig,
+  logger: Logger,
+  options: { identity?: boolean } = {},
+): Promise<Stores> {
   const stops: (() => Promise<void>)[] = [];
   const embedded: string[] = [];
   try {
@@ -101,8 +97,10 @@ export async function openStores(config: StoreConfig, logger: Logger): Promise<S
       databaseUrl = postgres.url;
       embedded.push(`PostgreSQL ${redactUrl(postgres.url)}, data in ${config.dataDir}/postgres`);
     }
-    let cognito: CognitoSettings;
-    if (config.userPoolId) {
+    let cognito: CognitoSettings | null = null;
+    if (options.identity === false) {
+      cognito = null;
+    } else if (config.userPoolId) {
       if (!config.clientId)
         throw new ConfigError('COGNITO_CLIENT_ID', 'is required with COGNITO_USER_POOL_ID');
       cognito = {
@@ -117,7 +115,7 @@ export async function openStores(config: StoreConfig, logger: Logger): Promise<S
       });
       stops.push(() => emulator.stop());
       cognito = emulator;
-      await ensureDevAdmin(emulator, config.devAdminPassword);
+      await ensureDevAdmin(emulator, DEV_ADMIN_EMAIL, config.devAdminPassword);
       embedded.push(
         `Cognito (cognito-local) ${emulator.endpoint}, pool ${emulator.userPoolId}, data in ${config.dataDir}/cognito`,
       );
@@ -175,59 +173,22 @@ export function serviceEnvironment(config: StoreConfig, stores: Stores): Record<
     AWS_REGION: config.region,
     CATALOG_TABLE: config.table,
     INTERNAL_IDENTITY_SECRET: stores.identitySecret,
-    COGNITO_USER_POOL_ID: stores.cognito.userPoolId,
-    COGNITO_CLIENT_ID: stores.cognito.clientId,
-    ...(stores.cognito.endpoint
+    ...(stores.cognito
+      ? {
+          COGNITO_USER_POOL_ID: stores.cognito.userPoolId,
+          COGNITO_CLIENT_ID: stores.cognito.clientId,
+        }
+      : {}),
+    ...(stores.cognito?.endpoint
       ? {
           COGNITO_ENDPOINT: stores.cognito.endpoint,
           // The emulator stands in for the pre-sign-up trigger that confirms sign-ups at once.
           COGNITO_AUTO_CONFIRM: 'true',
         }
       : {}),
-    ...(stores.cognito.jwksUrl ? { COGNITO_JWKS_URL: stores.cognito.jwksUrl } : {}),
+    ...(stores.cognito?.jwksUrl ? { COGNITO_JWKS_URL: stores.cognito.jwksUrl } : {}),
     ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : {}),
   };
-}
-
-/** admin@example.com in the admin group, with DEV_ADMIN_PASSWORD; kept as it is when it exists. */
-async function ensureDevAdmin(pool: EmbeddedCognito, password: string): Promise<void> {
-  const client = cognitoClient(pool.endpoint, pool.region);
-  try {
-    try {
-      await client.send(
-        new AdminCreateUserCommand({
-          UserPoolId: pool.userPoolId,
-          Username: DEV_ADMIN_EMAIL,
-          MessageAction: 'SUPPRESS',
-          UserAttributes: [
-            { Name: 'email', Value: DEV_ADMIN_EMAIL },
-            { Name: 'email_verified', Value: 'true' },
-            { Name: 'name', Value: 'Store Admin' },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'UsernameExistsException')) throw error;
-      return;
-    }
-    await client.send(
-      new AdminSetUserPasswordCommand({
-        UserPoolId: pool.userPoolId,
-        Username: DEV_ADMIN_EMAIL,
-        Password: password,
-        Permanent: true,
-      }),
-    );
-    await client.send(
-      new AdminAddUserToGroupCommand({
-        UserPoolId: pool.userPoolId,
-        Username: DEV_ADMIN_EMAIL,
-        GroupName: 'admin',
-      }),
-    );
-  } finally {
-    client.destroy();
-  }
 }
 
 export function redactUrl(url: string): string {

@@ -12,6 +12,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { projectPath } from '../paths';
 import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserPoolClientCommand,
@@ -19,9 +22,14 @@ import {
 
 export interface EmbeddedCognitoOptions {
   dataDir: string;
-  /** TCP port on 127.0.0.1. */
+  /** TCP port. */
   port: number;
+  /** Interface to listen on; default 127.0.0.1 (0.0.0.0 in a container). */
+  host?: string;
   region?: string;
+  /** Fixed ids for a new pool (docker-compose), instead of random ones. */
+  userPoolId?: string;
+  clientId?: string;
 }
 
 export interface EmbeddedCognito {
@@ -85,7 +93,7 @@ export async function startEmbeddedCognito(
   let state: PoolState | null = existsSync(statePath)
     ? (JSON.parse(await readFile(statePath, 'utf8')) as PoolState)
     : null;
-  const userPoolId = state?.userPoolId ?? `${region}_${randomId(9)}`;
+  const userPoolId = state?.userPoolId ?? options.userPoolId ?? `${region}_${randomId(9)}`;
   if (!state) {
     const now = new Date().toISOString();
     await writeFile(
@@ -105,6 +113,23 @@ export async function startEmbeddedCognito(
         },
       }),
     );
+    if (options.clientId) {
+      await writeFile(
+        join(dataDir, '.cognito', 'db', 'clients.json'),
+        JSON.stringify({
+          Clients: {
+            [options.clientId]: {
+              ClientId: options.clientId,
+              ClientName: 'storefront-apps',
+              ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+              UserPoolId: userPoolId,
+              CreationDate: now,
+              LastModifiedDate: now,
+            },
+          },
+        }),
+      );
+    }
   }
 
   const entry = join(__dirname, `cognito-process${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
@@ -135,14 +160,17 @@ export async function startEmbeddedCognito(
     if (!state) {
       const client = cognitoClient(endpoint, region);
       try {
-        const created = await client.send(
-          new CreateUserPoolClientCommand({
-            UserPoolId: userPoolId,
-            ClientName: 'storefront-apps',
-            ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-          }),
-        );
-        const clientId = created.UserPoolClient?.ClientId;
+        const clientId =
+          options.clientId ??
+          (
+            await client.send(
+              new CreateUserPoolClientCommand({
+                UserPoolId: userPoolId,
+                ClientName: 'storefront-apps',
+                ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+              }),
+            )
+          ).UserPoolClient?.ClientId;
         if (!clientId) throw new Error('the Cognito emulator created no app client');
         await client.send(
           new CreateGroupCommand({
@@ -169,4 +197,49 @@ export async function startEmbeddedCognito(
     jwksUrl: `${endpoint}/${userPoolId}/.well-known/jwks.json`,
     stop,
   };
+}
+
+/** A user in the admin group, with DEV_ADMIN_PASSWORD; kept as it is when it exists. */
+export async function ensureDevAdmin(
+  pool: Omit<EmbeddedCognito, 'stop' | 'jwksUrl'>,
+  email: string,
+  password: string,
+): Promise<void> {
+  const client = cognitoClient(pool.endpoint, pool.region);
+  try {
+    try {
+      await client.send(
+        new AdminCreateUserCommand({
+          UserPoolId: pool.userPoolId,
+          Username: email,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [
+            { Name: 'email', Value: email },
+            { Name: 'email_verified', Value: 'true' },
+            { Name: 'name', Value: 'Store Admin' },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'UsernameExistsException')) throw error;
+      return;
+    }
+    await client.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: pool.userPoolId,
+        Username: email,
+        Password: password,
+        Permanent: true,
+      }),
+    );
+    await client.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: pool.userPoolId,
+        Username: email,
+        GroupName: 'admin',
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
 }
