@@ -8,6 +8,7 @@ export const errorCodes = {
   BAD_USER_INPUT: 'An argument or variable is invalid: out of range, malformed, or contradictory.',
   UNAUTHENTICATED: 'The operation needs a signed-in shopper, or the token sent is not valid.',
   FORBIDDEN: 'The caller is signed in but not allowed to do this (not an admin, or not the owner).',
+  RATE_LIMITED: 'Too many attempts in a short time; wait a few minutes before trying again.',
   SUBGRAPH_UNAVAILABLE:
     'A service behind the gateway did not answer; the fields it serves are null in this response.',
   INTERNAL_SERVER_ERROR: 'Something failed on our side. The details are logged, never returned.',
@@ -35,6 +36,8 @@ export const errors = {
   forbidden: (message = 'You are not allowed to do this.') => build('FORBIDDEN', message),
   subgraphUnavailable: (service: string) =>
     build('SUBGRAPH_UNAVAILABLE', `The ${service} service is unavailable right now.`, { service }),
+  rateLimited: (message = 'Too many attempts. Wait a few minutes and try again.') =>
+    build('RATE_LIMITED', message),
   internal: () => build('INTERNAL_SERVER_ERROR', 'Internal server error'),
 };
 
