@@ -14,6 +14,7 @@ import { startEmbeddedPostgres } from '../common/embedded/postgres';
 import type { Logger } from '../common/logger';
 import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
+import { migrateUserDatabase } from '../subgraphs/user/src/server';
 import { ensureTable } from '../subgraphs/product/src/repository';
 import { seedCatalog } from '../subgraphs/product/src/seed/write';
 
@@ -149,6 +150,7 @@ export async function prepareStores(
     const table = { client, name: config.table };
     await ensureTable(table);
     await migrateOrderDatabase(pool);
+    await migrateUserDatabase(pool);
     if (products > 0) {
       const result = await seedCatalog(table, pool, { products, logger });
       if (result.applied) {

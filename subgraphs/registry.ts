@@ -14,6 +14,7 @@ export interface SubgraphInfo {
 export const subgraphRegistry: readonly SubgraphInfo[] = [
   { name: 'product', port: 4001, entry: 'dist/subgraphs/product/src/main.js' },
   { name: 'order', port: 4002, entry: 'dist/subgraphs/order/src/main.js' },
+  { name: 'user', port: 4003, entry: 'dist/subgraphs/user/src/main.js' },
 ];
 
 /** `PRODUCT_SUBGRAPH_URL` for `product`. */

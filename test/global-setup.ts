@@ -14,6 +14,7 @@ import { startEmbeddedCognito } from '../common/embedded/cognito';
 import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
 import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
+import { migrateUserDatabase } from '../subgraphs/user/src/server';
 import { ensureTable } from '../subgraphs/product/src/repository';
 import { seedCatalog } from '../subgraphs/product/src/seed/write';
 import { testDatabaseUrl, testServices } from './services';
@@ -91,6 +92,7 @@ export default async function globalSetup(): Promise<void> {
     const table = { client, name: testServices.catalogTable };
     await ensureTable(table);
     await migrateOrderDatabase(pool);
+    await migrateUserDatabase(pool);
     const seeded = await seedCatalog(table, pool, { products: testServices.seedProducts });
     process.stdout.write(
       `\ntest services ready in ${Date.now() - started} ms ` +

@@ -182,7 +182,7 @@ describe('health endpoints', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({
         status: 'ready',
-        checks: { 'product subgraph': 'ok', 'order subgraph': 'ok' },
+        checks: { 'product subgraph': 'ok', 'order subgraph': 'ok', 'user subgraph': 'ok' },
       });
     } finally {
       await stack.stop();

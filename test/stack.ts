@@ -17,6 +17,9 @@ import { loadGatewayConfig } from '../gateway/src/config';
 import { startGateway } from '../gateway/src/server';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
+import { orderServiceStockWriter } from '../subgraphs/product/src/stock';
+import { CognitoAccountsClient, createCognitoClient } from '../subgraphs/user/src/cognito';
+import { createUserSubgraph } from '../subgraphs/user/src/server';
 import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 
 export interface Counters {
@@ -40,6 +43,7 @@ export interface Stack {
   gateway: Awaited<ReturnType<typeof startGateway>>;
   product: RunningServer;
   order: RunningServer;
+  user: RunningServer;
   counters: Counters;
   cache: SharedCache;
   dynamo: DynamoDBClient;
@@ -88,12 +92,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         : createRedisCache({ url: options.redisUrl ?? testServices.redisUrl, logger });
   const cache = baseCache.namespace(namespace);
 
+  // The order service first: creating a product sets its initial stock there.
+  const orderGraph = await createOrderSubgraph({ pool });
+  const order = await serveSubgraph({
+    name: 'order',
+    ...orderGraph,
+    port: 0,
+    host: '127.0.0.1',
+    identitySecret,
+    logger,
+  });
   const productGraph = await createProductSubgraph({
     dynamo,
     table: testServices.catalogTable,
     cache,
     cacheTtlSeconds: 300,
     assetBaseUrl: 'https://cdn.test.example',
+    stock: orderServiceStockWriter({
+      url: order.url.replace('localhost', '127.0.0.1'),
+      identitySecret,
+    }),
   });
   const product = await serveSubgraph({
     name: 'product',
@@ -103,10 +121,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identitySecret,
     logger,
   });
-  const orderGraph = await createOrderSubgraph({ pool });
-  const order = await serveSubgraph({
-    name: 'order',
-    ...orderGraph,
+  const userPool = cognito();
+  const cognitoSettings = {
+    userPoolId: userPool.userPoolId,
+    clientId: userPool.clientId,
+    region: userPool.region,
+    endpoint: userPool.endpoint,
+  };
+  const cognitoApi = createCognitoClient(cognitoSettings);
+  const userGraph = await createUserSubgraph({
+    pool,
+    cache,
+    accounts: new CognitoAccountsClient(cognitoApi, cognitoSettings, logger),
+    settings: { autoConfirm: true, signInLimit: 5, signInWindowSeconds: 300 },
+  });
+  const user = await serveSubgraph({
+    name: 'user',
+    ...userGraph,
     port: 0,
     host: '127.0.0.1',
     identitySecret,
@@ -117,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PORT: '0',
     PRODUCT_SUBGRAPH_URL: `http://127.0.0.1:${product.port}/graphql`,
     ORDER_SUBGRAPH_URL: `http://127.0.0.1:${order.port}/graphql`,
+    USER_SUBGRAPH_URL: `http://127.0.0.1:${user.port}/graphql`,
     SUBGRAPH_TIMEOUT_MS: '3000',
     INTERNAL_IDENTITY_SECRET: identitySecret,
     COGNITO_USER_POOL_ID: cognito().userPoolId,
@@ -130,12 +162,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway,
     product,
     order,
+    user,
     counters,
     cache,
     dynamo,
     async stop() {
       await gateway.close();
-      await Promise.allSettled([product.close(), order.close()]);
+      await Promise.allSettled([product.close(), order.close(), user.close()]);
+      cognitoApi.destroy();
       await pool.end();
       dynamo.destroy();
       if (typeof options.cache !== 'object') await baseCache.close();

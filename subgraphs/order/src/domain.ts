@@ -6,3 +6,21 @@ export interface StockLevel {
   /** Units that can still be sold. */
   quantity: number;
 }
+
+/** What the back office can get wrong; the GraphQL enum AdminUserErrorCode has the same values. */
+export const adminErrorCodes = [
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'SLUG_TAKEN',
+  'SKU_TAKEN',
+  'REFUND_EXCEEDS_PAYMENT',
+] as const;
+export type AdminErrorCode = (typeof adminErrorCodes)[number];
+
+/** An expected business outcome, returned in a payload's `userErrors`. */
+export interface UserError<C extends string> {
+  code: C;
+  /** Path to the argument or input field at fault, for example ["quantity"]. */
+  field: string[] | null;
+  message: string;
+}

@@ -1,11 +1,38 @@
-/** Stock read rules: what can still be sold of a variant, and whether a product is for sale. */
+/**
+ * Stock rules: what can still be sold of a variant, whether a product is for sale, and the back
+ * office's stock changes. A variant is known to this service when it has a stock row: the seed
+ * and productCreate (through `initialize`) give every variant one.
+ */
+import { errors } from '../../../common/errors';
+import { requireAdmin, type Viewer } from '../../../common/identity';
+import type { Queryable } from '../../../common/postgres';
+import type { AdminErrorCode, UserError } from './domain';
 import type { OrderLoaders } from './loaders';
+import { insertMissingStock, setStockQuantity } from './stock.repository';
 
 export interface OrderContext {
   loaders: OrderLoaders;
 }
 
+/** What a write needs on top of the loaders: who is asking. */
+export interface OrderWriteContext extends OrderContext {
+  viewer: Viewer;
+}
+
+/** Most units one variant can hold (stock is a PostgreSQL integer). */
+export const MAX_QUANTITY = 1_000_000_000;
+
+export interface InventorySetResult {
+  variant: { id: string } | null;
+  userErrors: UserError<AdminErrorCode>[];
+}
+
+const validQuantity = (quantity: number) =>
+  Number.isInteger(quantity) && quantity >= 0 && quantity <= MAX_QUANTITY;
+
 export class InventoryService {
+  constructor(private readonly db: Queryable) {}
+
   quantityAvailable(ctx: OrderContext, variantId: string): Promise<number> {
     return ctx.loaders.quantityAvailable.load(variantId);
   }
@@ -16,5 +43,61 @@ export class InventoryService {
 
   productAvailable(ctx: OrderContext, productId: string): Promise<boolean> {
     return ctx.loaders.productAvailable.load(productId);
+  }
+
+  /** Sets what can be sold of a variant (the back office's stock count). Admins only. */
+  async inventorySet(
+    ctx: OrderWriteContext,
+    variantId: string,
+    quantity: number,
+  ): Promise<InventorySetResult> {
+    requireAdmin(ctx.viewer);
+    if (!validQuantity(quantity)) {
+      return {
+        variant: null,
+        userErrors: [
+          {
+            code: 'INVALID_INPUT',
+            field: ['quantity'],
+            message: `The quantity must be a whole number from 0 to ${MAX_QUANTITY}.`,
+          },
+        ],
+      };
+    }
+    const level = await setStockQuantity(this.db, variantId, quantity);
+    if (!level) {
+      return {
+        variant: null,
+        userErrors: [
+          { code: 'NOT_FOUND', field: ['variantId'], message: 'There is no such variant.' },
+        ],
+      };
+    }
+    ctx.loaders.quantityAvailable.clear(variantId).prime(variantId, level.quantity);
+    ctx.loaders.productAvailable.clear(level.productId);
+    return { variant: { id: variantId }, userErrors: [] };
+  }
+
+  /**
+   * Gives a new product's variants their first stock; variants that have stock keep it (so a
+   * retried call is harmless). Called by the product service while it creates the product, with
+   * the admin's identity. Returns the number of variants given stock.
+   */
+  async initialize(
+    ctx: OrderWriteContext,
+    productId: string,
+    levels: readonly { variantId: string; quantity: number }[],
+  ): Promise<number> {
+    requireAdmin(ctx.viewer);
+    if (levels.some((l) => !validQuantity(l.quantity))) {
+      throw errors.badUserInput(
+        `Quantities must be whole numbers from 0 to ${MAX_QUANTITY}.`,
+        'levels',
+      );
+    }
+    return insertMissingStock(
+      this.db,
+      levels.map((l) => ({ variantId: l.variantId, productId, quantity: l.quantity })),
+    );
   }
 }

@@ -25,15 +25,15 @@ export interface OrderSubgraph {
   checks: Check[];
 }
 
-export function buildOrderSchema(): Promise<GraphQLSchema> {
-  return buildFederatedSchema(
+export async function buildOrderSchema(): Promise<GraphQLSchema> {
+  return await buildFederatedSchema(
     { resolvers, orphanedTypes: [Product, ProductVariant] },
     referenceResolvers,
   );
 }
 
 export async function createOrderSubgraph(deps: { pool: Pool }): Promise<OrderSubgraph> {
-  const inventory = new InventoryService();
+  const inventory = new InventoryService(deps.pool);
   return {
     schema: await buildOrderSchema(),
     context: async (identity) => ({

@@ -49,3 +49,36 @@ export async function upsertStock(db: Queryable, levels: readonly StockLevel[]):
     [levels.map((l) => l.variantId), levels.map((l) => l.productId), levels.map((l) => l.quantity)],
   );
 }
+
+/** Sets the stock of a variant that has a stock row; null when it has none. */
+export async function setStockQuantity(
+  db: Queryable,
+  variantId: string,
+  quantity: number,
+): Promise<StockLevel | null> {
+  const { rows } = await db.query<StockRow>(
+    `UPDATE orders.stock SET quantity = $2, updated_at = now()
+     WHERE variant_id = $1
+     RETURNING variant_id, product_id, quantity`,
+    [variantId, quantity],
+  );
+  return rows[0] ? rowToStockLevel(rows[0]) : null;
+}
+
+/**
+ * Creates stock rows for variants that have none (a new product's); rows that exist are left
+ * alone, so a repeated call never resets stock that has been sold from. Returns rows created.
+ */
+export async function insertMissingStock(
+  db: Queryable,
+  levels: readonly StockLevel[],
+): Promise<number> {
+  if (levels.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `INSERT INTO orders.stock (variant_id, product_id, quantity)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+     ON CONFLICT (variant_id) DO NOTHING`,
+    [levels.map((l) => l.variantId), levels.map((l) => l.productId), levels.map((l) => l.quantity)],
+  );
+  return rowCount ?? 0;
+}

@@ -91,3 +91,75 @@ export interface Page<T> {
   hasNextPage: boolean;
   endCursor: string | null;
 }
+
+// ---- writes ----------------------------------------------------------------------------------
+
+/** What the back office can get wrong; the GraphQL enum AdminUserErrorCode has the same values. */
+export const adminErrorCodes = [
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'SLUG_TAKEN',
+  'SKU_TAKEN',
+  'REFUND_EXCEEDS_PAYMENT',
+] as const;
+export type AdminErrorCode = (typeof adminErrorCodes)[number];
+
+/** What a shopper adding a review can get wrong; mirrored by the enum ReviewUserErrorCode. */
+export const reviewErrorCodes = ['INVALID_INPUT', 'NOT_FOUND', 'ALREADY_REVIEWED'] as const;
+export type ReviewErrorCode = (typeof reviewErrorCodes)[number];
+
+/** An expected business outcome, returned in a payload's `userErrors`. */
+export interface UserError<C extends string> {
+  code: C;
+  /** Path to the argument or input field at fault, for example ["input", "variants", "0", "sku"]. */
+  field: string[] | null;
+  message: string;
+}
+
+/** A product mutation's result: the product on success, the reasons otherwise. */
+export interface ProductResult {
+  product: Product | null;
+  userErrors: UserError<AdminErrorCode>[];
+}
+
+/** reviewAdd's result: the review on success, the reasons otherwise. */
+export interface ReviewResult {
+  review: Review | null;
+  userErrors: UserError<ReviewErrorCode>[];
+}
+
+export interface VariantDraft {
+  sku: string;
+  title: string;
+  /** Decimal text, as the client sent it ("19.99"). */
+  price: string;
+  /** Units to put in stock (the order service keeps stock). */
+  quantity: number;
+  selectedOptions?: SelectedOption[] | null;
+}
+
+export interface ProductDraft {
+  title: string;
+  description: string;
+  brand?: string | null;
+  categorySlug: string;
+  slug?: string | null;
+  images?: { url: string; altText?: string | null }[] | null;
+  variants: VariantDraft[];
+}
+
+/** Fields a product update may change; absent or null means unchanged, an empty brand removes it. */
+export interface ProductChanges {
+  title?: string | null;
+  description?: string | null;
+  brand?: string | null;
+  categorySlug?: string | null;
+}
+
+export interface ReviewDraft {
+  productId: string;
+  rating: number;
+  title: string;
+  body: string;
+  authorName?: string | null;
+}

@@ -9,6 +9,7 @@ import { serveSubgraph } from '../../../common/subgraph';
 import { loadProductConfig } from './config';
 import { ensureTable } from './repository';
 import { createProductSubgraph } from './server';
+import { orderServiceStockWriter } from './stock';
 
 runMain(async () => {
   const config = loadProductConfig();
@@ -22,6 +23,10 @@ runMain(async () => {
     cache,
     cacheTtlSeconds: config.cacheTtlSeconds,
     assetBaseUrl: config.assetBaseUrl,
+    stock: orderServiceStockWriter({
+      url: config.orderSubgraphUrl,
+      identitySecret: config.identitySecret,
+    }),
   });
   const server = await serveSubgraph({
     name: 'product',

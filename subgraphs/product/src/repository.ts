@@ -1,10 +1,16 @@
 /** Catalog data access: every function takes the table handle and returns domain records. */
 import {
+  ConditionalCheckFailedException,
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateItemCommand,
+  type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -163,6 +169,181 @@ export async function queryReviews(
 export async function writeItems(db: CatalogTable, items: readonly Item[], concurrency = 4) {
   const requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
   await batchWriteAll(db.client, db.name, requests, { concurrency });
+}
+
+// ---- writes on a request path ------------------------------------------------------------------
+// DynamoDB transactions are not available on every DynamoDB-compatible store this runs on
+// (dynalite has none), so uniqueness comes from conditional puts and multi-item writes are
+// ordered so that a failure part way can be undone by the caller.
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+/** Puts an item only when its key is free. False when another item holds the key. */
+export async function putIfAbsent(db: CatalogTable, item: Item): Promise<boolean> {
+  try {
+    await db.client.send(
+      new PutItemCommand({
+        TableName: db.name,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Deletes an item only while `attribute` still holds `value`, so undoing a write never removes
+ * what another request wrote under the same key since.
+ */
+export async function deleteIfOwned(
+  db: CatalogTable,
+  itemKey: { pk: string; sk: string },
+  attribute: string,
+  value: string,
+): Promise<void> {
+  try {
+    await db.client.send(
+      new DeleteItemCommand({
+        TableName: db.name,
+        Key: toKey(itemKey),
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': attribute },
+        ExpressionAttributeValues: { ':owner': { S: value } },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+export async function deleteItems(db: CatalogTable, keys: readonly { pk: string; sk: string }[]) {
+  const requests: WriteRequest[] = keys.map((k) => ({ DeleteRequest: { Key: toKey(k) } }));
+  await batchWriteAll(db.client, db.name, requests);
+}
+
+export async function putItem(db: CatalogTable, item: Item): Promise<void> {
+  await db.client.send(new PutItemCommand({ TableName: db.name, Item: item }));
+}
+
+/** The product as stored now (a strongly consistent read, for read-modify-write). */
+export async function getProductForUpdate(db: CatalogTable, id: string): Promise<Product | null> {
+  const { Item } = await db.client.send(
+    new GetItemCommand({ TableName: db.name, Key: toKey(key.product(id)), ConsistentRead: true }),
+  );
+  return Item ? rowToProduct(rowOf(Item)) : null;
+}
+
+/**
+ * Adds to category product counts and to the catalog's product count (UpdateItem ADD, so
+ * concurrent writers never lose an increment). A category must exist to be counted.
+ */
+export async function adjustCounts(
+  db: CatalogTable,
+  categories: ReadonlyMap<string, number>,
+  products: number,
+): Promise<void> {
+  const add = (
+    itemKey: { pk: string; sk: string },
+    attribute: string,
+    delta: number,
+    guard: boolean,
+  ) =>
+    db.client.send(
+      new UpdateItemCommand({
+        TableName: db.name,
+        Key: toKey(itemKey),
+        UpdateExpression: 'ADD #count :delta',
+        ConditionExpression: guard ? 'attribute_exists(pk)' : undefined,
+        ExpressionAttributeNames: { '#count': attribute },
+        ExpressionAttributeValues: { ':delta': { N: String(delta) } },
+      }),
+    );
+  await Promise.all([
+    ...[...categories]
+      .filter(([, delta]) => delta !== 0)
+      .map(([slug, delta]) => add(key.category(slug), 'productCount', delta, true)),
+    ...(products !== 0 ? [add(key.counts(), 'products', products, false)] : []),
+  ]);
+}
+
+/** Product attributes an update may set; `brand: null` clears the brand. */
+export interface ProductAttributes {
+  title?: string;
+  description?: string;
+  brand?: string | null;
+  categorySlug?: string;
+}
+
+/**
+ * Sets attributes of a product and its `updatedAt`, only while the product still has the
+ * `updatedAt` the caller read (optimistic locking: concurrent edits never interleave). Rating
+ * counters are not touched, so reviews written meanwhile are kept. Null when the product changed
+ * since it was read, or is gone.
+ */
+export async function updateProductAttributes(
+  db: CatalogTable,
+  id: string,
+  attributes: ProductAttributes,
+  updatedAt: string,
+  expectedUpdatedAt: string,
+): Promise<Product | null> {
+  const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
+  const values: Record<string, AttributeValue> = {
+    ':updatedAt': { S: updatedAt },
+    ':expected': { S: expectedUpdatedAt },
+  };
+  const sets = ['#updatedAt = :updatedAt'];
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined) continue;
+    names[`#${name}`] = name;
+    values[`:${name}`] = value === null ? { NULL: true } : { S: value };
+    sets.push(`#${name} = :${name}`);
+  }
+  try {
+    const { Attributes } = await db.client.send(
+      new UpdateItemCommand({
+        TableName: db.name,
+        Key: toKey(key.product(id)),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk) AND #updatedAt = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes ? rowToProduct(rowOf(Attributes)) : null;
+  } catch (error) {
+    if (isConditionFailure(error)) return null;
+    throw error;
+  }
+}
+
+/** Counts one more rating on a product (UpdateItem ADD); null when there is no such product. */
+export async function addRating(
+  db: CatalogTable,
+  productId: string,
+  rating: number,
+): Promise<Product | null> {
+  try {
+    const { Attributes } = await db.client.send(
+      new UpdateItemCommand({
+        TableName: db.name,
+        Key: toKey(key.product(productId)),
+        UpdateExpression: 'ADD ratingCount :one, ratingSum :rating',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':rating': { N: String(rating) } },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes ? rowToProduct(rowOf(Attributes)) : null;
+  } catch (error) {
+    if (isConditionFailure(error)) return null;
+    throw error;
+  }
 }
 
 /** Creates the table when it does not exist and waits until it is active. */

@@ -7,9 +7,12 @@ import { dynamoReachable } from '../../../common/dynamo';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
 import type { RequestIdentity } from '../../../common/identity';
+import { ProductAdminService } from './admin.service';
+import { ReviewService } from './review.service';
 import type { ProductSubgraphContext } from './schema/resolvers';
 import { referenceResolvers, resolvers } from './schema/resolvers';
 import { CatalogService } from './service';
+import type { StockWriter } from './stock';
 
 export interface ProductDependencies {
   dynamo: DynamoDBClient;
@@ -17,6 +20,11 @@ export interface ProductDependencies {
   cache: SharedCache;
   cacheTtlSeconds: number;
   assetBaseUrl: string;
+  /**
+   * Where new products' initial stock goes (the order service; see stock.ts). Without it the
+   * catalog is read-only for products: productCreate fails, everything else works.
+   */
+  stock?: StockWriter;
 }
 
 export interface ProductSubgraph {
@@ -26,26 +34,32 @@ export interface ProductSubgraph {
   checks: Check[];
 }
 
-export function buildProductSchema(): Promise<GraphQLSchema> {
-  return buildFederatedSchema({ resolvers }, referenceResolvers);
+export async function buildProductSchema(): Promise<GraphQLSchema> {
+  return await buildFederatedSchema({ resolvers }, referenceResolvers);
 }
 
 export async function createProductSubgraph(deps: ProductDependencies): Promise<ProductSubgraph> {
-  const catalog = new CatalogService(
-    { client: deps.dynamo, name: deps.table },
-    deps.cache.namespace('catalog:v1:'),
-    {
-      ttlSeconds: deps.cacheTtlSeconds,
-      missTtlSeconds: Math.min(30, deps.cacheTtlSeconds),
-      assetBaseUrl: deps.assetBaseUrl,
-    },
+  const table = { client: deps.dynamo, name: deps.table };
+  const catalog = new CatalogService(table, deps.cache.namespace('catalog:v1:'), {
+    ttlSeconds: deps.cacheTtlSeconds,
+    missTtlSeconds: Math.min(30, deps.cacheTtlSeconds),
+    assetBaseUrl: deps.assetBaseUrl,
+  });
+  const productAdmin = new ProductAdminService(
+    table,
+    catalog,
+    deps.stock ?? null,
+    deps.assetBaseUrl,
   );
+  const reviewWriter = new ReviewService(table, catalog);
   return {
     schema: await buildProductSchema(),
     catalog,
     context: async (identity) => ({
       ...catalog.createContext(),
       catalog,
+      productAdmin,
+      reviewWriter,
       viewer: identity.viewer,
       clientIp: identity.clientIp,
     }),

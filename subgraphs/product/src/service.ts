@@ -5,6 +5,7 @@
  */
 import type { SharedCache } from '../../../common/cache';
 import { errors } from '../../../common/errors';
+import type { Viewer } from '../../../common/identity';
 import { Money } from '../../../common/money';
 import {
   checkFirst,
@@ -27,6 +28,11 @@ import { listCategories, queryListing, queryReviews, type CatalogTable } from '.
 
 export interface CatalogContext {
   loaders: CatalogLoaders;
+}
+
+/** What a write needs on top of the loaders: who is asking. */
+export interface CatalogWriteContext extends CatalogContext {
+  viewer: Viewer;
 }
 
 export interface CatalogSettings extends CacheSettings {
@@ -89,8 +95,9 @@ export class CatalogService {
     page.items.forEach((item, i) => {
       const node = products[i];
       if (node instanceof Error) throw node;
-      // A product deleted since the listing page was cached is skipped, not returned as null.
-      if (node)
+      // A product deleted since the listing page was cached is skipped, not returned as null;
+      // so is one that has moved to another category while its listing entry was being moved.
+      if (node && (scope === null || node.categorySlug === scope))
         edges.push({
           cursor: encodeCursor({ s: args.sort, c: scope ?? '', k: item.cursor }),
           node,
@@ -204,12 +211,40 @@ export class CatalogService {
   }
 
   private assetUrl(key: string): string {
+    // Images the back office linked from elsewhere are stored as absolute https URLs.
+    if (/^https:\/\//i.test(key)) return key;
     return `${this.settings.assetBaseUrl.replace(/\/+$/, '')}/${key.replace(/^\/+/, '')}`;
   }
 
   /** Makes every cached listing and category list stale (after any catalog write). */
   async invalidateListings(): Promise<void> {
     await this.cache.increment('gen', 30 * 24 * 3600);
+  }
+
+  /**
+   * After a catalog write: drops the cached records of the keys it touched (under the loaders'
+   * namespaces, including cached misses, so a new slug is found at once) and, unless told
+   * otherwise, makes every cached listing and category list stale.
+   */
+  async invalidate(touched: {
+    products?: readonly string[];
+    slugs?: readonly string[];
+    variants?: readonly string[];
+    categories?: readonly string[];
+    productCount?: boolean;
+    listings?: boolean;
+  }): Promise<void> {
+    const keys = [
+      ...(touched.products ?? []).map((id) => `p:${id}`),
+      ...(touched.slugs ?? []).map((slug) => `s:${slug}`),
+      ...(touched.variants ?? []).map((id) => `v:${id}`),
+      ...(touched.categories ?? []).map((slug) => `c:${slug}`),
+      ...(touched.productCount ? ['n:all'] : []),
+    ];
+    await Promise.all([
+      this.cache.delete(keys),
+      touched.listings === false ? Promise.resolve() : this.invalidateListings(),
+    ]);
   }
 
   private async generation(): Promise<string> {

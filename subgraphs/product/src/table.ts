@@ -5,6 +5,7 @@
  *   pk                     sk                     what
  *   PRODUCT#<id>           PRODUCT                the product (denormalised price range, rating)
  *   PRODUCT#<id>           REVIEW#<iso>#<id>      its reviews, newest last in key order
+ *   PRODUCT#<id>           REVIEWER#<sub>         one per reviewer (uniqueness by condition)
  *   VARIANT#<id>           VARIANT                a variant (price, SKU, options)
  *   SLUG#<slug>            SLUG                   slug -> product id (uniqueness by condition)
  *   SKU#<sku>              SKU                    sku -> variant id (uniqueness by condition)
@@ -49,6 +50,15 @@ export const key = {
   review: (productId: string, createdAt: string, id: string) => ({
     pk: `PRODUCT#${productId}`,
     sk: `REVIEW#${createdAt}#${id}`,
+  }),
+  /** Marks that a user has reviewed a product; written with a condition, so once per user. */
+  reviewer: (productId: string, userId: string) => ({
+    pk: `PRODUCT#${productId}`,
+    sk: `REVIEWER#${userId}`,
+  }),
+  listing: (categorySlug: string | null, productId: string) => ({
+    pk: categorySlug === null ? 'LISTING#ALL' : `LISTING#CAT#${categorySlug}`,
+    sk: productId,
   }),
 };
 
@@ -143,6 +153,10 @@ export function reviewItem(review: Review): Item {
     type: 'review',
     ...review,
   });
+}
+
+export function reviewerItem(productId: string, userId: string, reviewId: string): Item {
+  return put({ ...key.reviewer(productId, userId), type: 'reviewer', reviewId });
 }
 
 export function listingItems(product: Product): Item[] {

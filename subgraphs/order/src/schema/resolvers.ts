@@ -1,8 +1,18 @@
-/** Thin resolvers for the stock fields; each is one InventoryService call. */
-import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+/** Thin resolvers for the stock fields and mutations; each is one InventoryService call. */
+import {
+  Arg,
+  Ctx,
+  Directive,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { Viewer } from '../../../../common/identity';
 import type { InventoryService, OrderContext } from '../inventory.service';
-import { Product, ProductVariant } from './types';
+import { InventoryLevelInput, InventorySetPayload, Product, ProductVariant } from './types';
 
 export interface OrderSubgraphContext extends OrderContext {
   inventory: InventoryService;
@@ -40,6 +50,39 @@ export class VariantStockResolver {
   }
 }
 
+@Resolver()
+export class InventoryMutationResolver {
+  @Mutation(() => InventorySetPayload, {
+    description: 'Sets how many units of a variant can be sold. Admins only.',
+  })
+  inventorySet(
+    @Ctx() ctx: OrderSubgraphContext,
+    @Arg('variantId', () => ID, { description: 'The variant.' }) variantId: string,
+    @Arg('quantity', () => Int, { description: 'Units that can be sold from now on, 0 or more.' })
+    quantity: number,
+  ) {
+    return ctx.inventory.inventorySet(ctx, variantId, quantity);
+  }
+
+  /**
+   * Internal: the product service calls it while creating a product, so the new variants have
+   * their stock before anyone can see them. Hidden from the public API by @inaccessible.
+   */
+  @Directive('@federation__inaccessible')
+  @Mutation(() => Int, {
+    description:
+      "Internal (product service only): gives a new product's variants their first stock; returns how many got it.",
+  })
+  inventoryInitialize(
+    @Ctx() ctx: OrderSubgraphContext,
+    @Arg('productId', () => ID, { description: 'The new product.' }) productId: string,
+    @Arg('levels', () => [InventoryLevelInput], { description: 'Its variants and their stock.' })
+    levels: InventoryLevelInput[],
+  ) {
+    return ctx.inventory.initialize(ctx, productId, levels);
+  }
+}
+
 /**
  * Federation entry points. A page of references becomes one stock query through the loaders;
  * the field resolvers then read the same memoised values.
@@ -59,4 +102,8 @@ export const referenceResolvers = {
   },
 };
 
-export const resolvers = [ProductStockResolver, VariantStockResolver] as const;
+export const resolvers = [
+  ProductStockResolver,
+  VariantStockResolver,
+  InventoryMutationResolver,
+] as const;

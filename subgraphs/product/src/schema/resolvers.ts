@@ -1,9 +1,19 @@
 /** Thin resolvers: each turns its arguments into one CatalogService call. */
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Viewer } from '../../../../common/identity';
 import { Money } from '../../../../common/money';
 import type { Product as ProductRecord, Variant as VariantRecord } from '../domain';
+import type { ProductAdminService } from '../admin.service';
+import type { ReviewService } from '../review.service';
 import type { CatalogContext, CatalogService } from '../service';
+import {
+  ProductCreateInput,
+  ProductCreatePayload,
+  ProductUpdateInput,
+  ProductUpdatePayload,
+  ReviewAddInput,
+  ReviewAddPayload,
+} from './mutation-types';
 import {
   Category,
   Image,
@@ -21,6 +31,8 @@ import {
 
 export interface ProductSubgraphContext extends CatalogContext {
   catalog: CatalogService;
+  productAdmin: ProductAdminService;
+  reviewWriter: ReviewService;
   viewer: Viewer;
   clientIp: string | null;
 }
@@ -76,6 +88,43 @@ export class CatalogQueryResolver {
     @Arg('id', () => ID, { description: 'The variant\'s id.' }) id: string,
   ) {
     return ctx.catalog.variant(ctx, id);
+  }
+}
+
+@Resolver()
+export class CatalogMutationResolver {
+  @Mutation(() => ProductCreatePayload, {
+    description:
+      'Adds a product with its variants, and gives the variants their initial stock. Admins only.',
+  })
+  productCreate(
+    @Ctx() ctx: ProductSubgraphContext,
+    @Arg('input', () => ProductCreateInput, { description: 'The product and its variants.' })
+    input: ProductCreateInput,
+  ) {
+    return ctx.productAdmin.productCreate(ctx, input);
+  }
+
+  @Mutation(() => ProductUpdatePayload, {
+    description: "Changes a product's title, description, brand or category. Admins only.",
+  })
+  productUpdate(
+    @Ctx() ctx: ProductSubgraphContext,
+    @Arg('id', () => ID, { description: "The product's id." }) id: string,
+    @Arg('input', () => ProductUpdateInput, { description: 'What to change.' })
+    input: ProductUpdateInput,
+  ) {
+    return ctx.productAdmin.productUpdate(ctx, id, input);
+  }
+
+  @Mutation(() => ReviewAddPayload, {
+    description: 'Adds the signed-in shopper\'s review of a product; one review per product.',
+  })
+  reviewAdd(
+    @Ctx() ctx: ProductSubgraphContext,
+    @Arg('input', () => ReviewAddInput, { description: 'The review.' }) input: ReviewAddInput,
+  ) {
+    return ctx.reviewWriter.reviewAdd(ctx, input);
   }
 }
 
@@ -158,4 +207,9 @@ export const referenceResolvers = {
   },
 };
 
-export const resolvers = [CatalogQueryResolver, ProductFieldsResolver, VariantFieldsResolver] as const;
+export const resolvers = [
+  CatalogQueryResolver,
+  CatalogMutationResolver,
+  ProductFieldsResolver,
+  VariantFieldsResolver,
+] as const;

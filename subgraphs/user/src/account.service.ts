@@ -1,0 +1,125 @@
+/**
+ * Registration and sessions: the rules in front of Cognito. Inputs are checked here first, so a
+ * malformed email or a weak password never reaches Cognito; sign-in attempts are rate limited
+ * before Cognito is asked. Every method takes the request context first.
+ */
+import { requireUser } from '../../../common/identity';
+import type { CognitoAccounts } from './cognito';
+import { userError, type AccountUserError, type Session } from './domain';
+import type { SignInLimiter } from './rate-limit';
+import type { UserContext } from './user.service';
+import { checkName, emailError, normaliseEmail, passwordError } from './validation';
+
+export interface AccountSettings {
+  /** Confirm sign-ups at once, without the emailed code. */
+  autoConfirm: boolean;
+}
+
+interface Errors {
+  userErrors: AccountUserError[];
+}
+
+const failed = (error: AccountUserError) => ({ userErrors: [error] });
+
+export class AccountService {
+  constructor(
+    private readonly accounts: CognitoAccounts,
+    private readonly limiter: SignInLimiter,
+    private readonly settings: AccountSettings,
+  ) {}
+
+  async signUp(
+    _ctx: UserContext,
+    input: { email: string; password: string; name: string },
+  ): Promise<Errors & { userConfirmed: boolean }> {
+    const email = normaliseEmail(input.email);
+    const problem = emailError(email) ?? passwordError(input.password);
+    if (problem) return { userConfirmed: false, ...failed(problem) };
+    const name = checkName(input.name);
+    if ('code' in name) return { userConfirmed: false, ...failed(name) };
+
+    const result = await this.accounts.signUp(email, input.password, name.name);
+    if (!result.ok) return { userConfirmed: false, ...failed(result.error) };
+    if (!result.value.userConfirmed && this.settings.autoConfirm) {
+      await this.accounts.adminConfirmSignUp(email);
+      return { userConfirmed: true, userErrors: [] };
+    }
+    return { userConfirmed: result.value.userConfirmed, userErrors: [] };
+  }
+
+  async confirmSignUp(
+    _ctx: UserContext,
+    input: { email: string; code: string },
+  ): Promise<Errors & { confirmed: boolean }> {
+    const email = normaliseEmail(input.email);
+    const invalid = emailError(email);
+    if (invalid) return { confirmed: false, ...failed(invalid) };
+    const code = input.code.trim();
+    if (!/^[0-9A-Za-z]{1,32}$/.test(code)) {
+      return {
+        confirmed: false,
+        ...failed(userError('CODE_MISMATCH', 'The confirmation code is not correct.', 'code')),
+      };
+    }
+    const result = await this.accounts.confirmSignUp(email, code);
+    return result.ok
+      ? { confirmed: true, userErrors: [] }
+      : { confirmed: false, ...failed(result.error) };
+  }
+
+  /**
+   * Past the limit (per email and per client address) the answer is RATE_LIMITED and Cognito is
+   * not asked. A successful sign-in clears the email's count.
+   */
+  async signIn(
+    ctx: UserContext,
+    input: { email: string; password: string },
+  ): Promise<Errors & { session: Session | null }> {
+    const email = normaliseEmail(input.email);
+    const invalid = emailError(email);
+    if (invalid) return { session: null, ...failed(invalid) };
+    if (input.password.length === 0) {
+      return {
+        session: null,
+        ...failed(userError('NOT_AUTHORIZED', 'The email address or password is not correct.')),
+      };
+    }
+    if (!(await this.limiter.admit(email, ctx.clientIp))) {
+      return {
+        session: null,
+        ...failed(
+          userError('RATE_LIMITED', 'Too many sign-in attempts. Wait a few minutes and try again.'),
+        ),
+      };
+    }
+    const result = await this.accounts.signIn(email, input.password);
+    if (!result.ok) return { session: null, ...failed(result.error) };
+    await this.limiter.reset(email);
+    return { session: result.value, userErrors: [] };
+  }
+
+  async refreshSession(
+    _ctx: UserContext,
+    refreshToken: string,
+  ): Promise<Errors & { session: Session | null }> {
+    if (refreshToken.trim().length === 0) {
+      return {
+        session: null,
+        ...failed(
+          userError('NOT_AUTHORIZED', 'The session has ended. Sign in again.', 'refreshToken'),
+        ),
+      };
+    }
+    const result = await this.accounts.refreshSession(refreshToken);
+    return result.ok
+      ? { session: result.value, userErrors: [] }
+      : { session: null, ...failed(result.error) };
+  }
+
+  /** Ends every session of the signed-in user: their refresh tokens stop working. */
+  async signOut(ctx: UserContext): Promise<{ signedOut: boolean }> {
+    const viewer = requireUser(ctx.viewer);
+    await this.accounts.signOut(viewer.accessToken);
+    return { signedOut: true };
+  }
+}

@@ -1,0 +1,52 @@
+/** Entry point of the user service: `node dist/subgraphs/user/src/main.js`. */
+import 'reflect-metadata';
+import { createSharedCache } from '../../../common/cache';
+import { runMain } from '../../../common/config';
+import { createLogger } from '../../../common/logger';
+import { createPool } from '../../../common/postgres';
+import { onShutdown } from '../../../common/shutdown';
+import { serveSubgraph } from '../../../common/subgraph';
+import { CognitoAccountsClient, createCognitoClient } from './cognito';
+import { loadUserConfig } from './config';
+import { createUserSubgraph, migrateUserDatabase } from './server';
+
+runMain(async () => {
+  const config = loadUserConfig();
+  const logger = createLogger('user');
+  const pool = createPool(config.databaseUrl, { max: config.databasePoolSize });
+  const applied = await migrateUserDatabase(pool);
+  if (applied.length > 0) logger.info('migrations applied', { applied });
+  const cache = createSharedCache(config.redisUrl, logger);
+  const cognitoSettings = {
+    userPoolId: config.userPoolId,
+    clientId: config.clientId,
+    region: config.region,
+    endpoint: config.cognitoEndpoint,
+  };
+  const cognito = createCognitoClient(cognitoSettings);
+  const subgraph = await createUserSubgraph({
+    pool,
+    cache,
+    accounts: new CognitoAccountsClient(cognito, cognitoSettings, logger),
+    settings: {
+      autoConfirm: config.autoConfirm,
+      signInLimit: config.signInLimit,
+      signInWindowSeconds: config.signInWindowSeconds,
+    },
+  });
+  const server = await serveSubgraph({
+    name: 'user',
+    schema: subgraph.schema,
+    context: subgraph.context,
+    checks: subgraph.checks,
+    port: config.port,
+    identitySecret: config.identitySecret,
+    logger,
+    onClose: async () => {
+      cognito.destroy();
+      await cache.close();
+      await pool.end();
+    },
+  });
+  onShutdown(() => server.close());
+});

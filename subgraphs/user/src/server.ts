@@ -1,0 +1,68 @@
+/** Builds the user subgraph from its dependencies; main.ts wires them from configuration. */
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import type { Pool } from 'pg';
+import type { SharedCache } from '../../../common/cache';
+import { buildFederatedSchema } from '../../../common/federation';
+import type { Check } from '../../../common/http';
+import type { RequestIdentity } from '../../../common/identity';
+import { projectPath } from '../../../common/paths';
+import { migrate, postgresReachable } from '../../../common/postgres';
+import { AccountService, type AccountSettings } from './account.service';
+import type { CognitoAccounts } from './cognito';
+import { createUserLoaders } from './loaders';
+import { SignInLimiter, type SignInLimits } from './rate-limit';
+import { referenceResolvers, resolvers, type UserSubgraphContext } from './schema/resolvers';
+import { UserService } from './user.service';
+
+/** Where the user service's SQL migrations live (also from the compiled output). */
+export const migrationsDirectory = projectPath('subgraphs', 'user', 'migrations');
+
+export function migrateUserDatabase(pool: Pool): Promise<string[]> {
+  return migrate(pool, 'users', migrationsDirectory);
+}
+
+export interface UserSubgraph {
+  schema: GraphQLSchema;
+  context: (identity: RequestIdentity) => Promise<UserSubgraphContext>;
+  checks: Check[];
+}
+
+export type UserSubgraphSettings = AccountSettings & {
+  signInLimit: SignInLimits['limit'];
+  signInWindowSeconds: SignInLimits['windowSeconds'];
+};
+
+export interface UserDependencies {
+  pool: Pool;
+  /** The shared cache; the service keeps its keys under `user:`. */
+  cache: SharedCache;
+  accounts: CognitoAccounts;
+  settings: UserSubgraphSettings;
+}
+
+export async function buildUserSchema(): Promise<GraphQLSchema> {
+  return await buildFederatedSchema({ resolvers }, referenceResolvers);
+}
+
+export async function createUserSubgraph(deps: UserDependencies): Promise<UserSubgraph> {
+  const limiter = new SignInLimiter(deps.cache.namespace('user:signin:'), {
+    limit: deps.settings.signInLimit,
+    windowSeconds: deps.settings.signInWindowSeconds,
+  });
+  const accounts = new AccountService(deps.accounts, limiter, {
+    autoConfirm: deps.settings.autoConfirm,
+  });
+  const users = new UserService(deps.pool, deps.accounts);
+  return {
+    schema: await buildUserSchema(),
+    context: async (identity) => ({
+      viewer: identity.viewer,
+      clientIp: identity.clientIp,
+      loaders: createUserLoaders(deps.pool),
+      accounts,
+      users,
+    }),
+    checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
+  };
+}
