@@ -18,6 +18,7 @@ describe('user service configuration', () => {
       autoConfirm: false,
       redisUrl: undefined,
       signInLimit: 5,
+      signInLimitPerIp: 50,
       signInWindowSeconds: 300,
     });
   });

@@ -112,7 +112,12 @@ beforeAll(async () => {
       pool,
       cache,
       accounts,
-      settings: { autoConfirm, signInLimit: SIGN_IN_LIMIT, signInWindowSeconds: 300 },
+      settings: {
+        autoConfirm,
+        signInLimit: SIGN_IN_LIMIT,
+        signInLimitPerIp: SIGN_IN_LIMIT,
+        signInWindowSeconds: 300,
+      },
     });
     return serveSubgraph({
       name: 'user',

@@ -133,7 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     pool,
     cache,
     accounts: new CognitoAccountsClient(cognitoApi, cognitoSettings, logger),
-    settings: { autoConfirm: true, signInLimit: 5, signInWindowSeconds: 300 },
+    settings: { autoConfirm: true, signInLimit: 5, signInLimitPerIp: 50, signInWindowSeconds: 300 },
   });
   const user = await serveSubgraph({
     name: 'user',

@@ -22,6 +22,7 @@ export const userSettings = {
   redisUrl: env.optionalUrl('REDIS_URL', ['redis', 'rediss']),
   /** Sign-in attempts allowed per window, per email and per client address. */
   signInLimit: env.int('SIGN_IN_LIMIT', 5, { min: 1, max: 10_000 }),
+  signInLimitPerIp: env.int('SIGN_IN_LIMIT_PER_IP', 50, { min: 1, max: 100_000 }),
   signInWindowSeconds: env.int('SIGN_IN_WINDOW_SECONDS', 300, { min: 1, max: 86_400 }),
 };
 

@@ -31,6 +31,7 @@ runMain(async () => {
     settings: {
       autoConfirm: config.autoConfirm,
       signInLimit: config.signInLimit,
+      signInLimitPerIp: config.signInLimitPerIp,
       signInWindowSeconds: config.signInWindowSeconds,
     },
   });

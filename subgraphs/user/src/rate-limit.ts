@@ -7,8 +7,10 @@ import { createHash } from 'node:crypto';
 import type { SharedCache } from '../../../common/cache';
 
 export interface SignInLimits {
-  /** Attempts allowed per window. */
-  limit: number;
+  /** Attempts allowed per window for one email address. */
+  perEmail: number;
+  /** Attempts allowed per window from one client address (higher: many shoppers share a NAT). */
+  perIp: number;
   windowSeconds: number;
 }
 
@@ -20,18 +22,19 @@ export class SignInLimiter {
     private readonly limits: SignInLimits,
   ) {}
 
-  private keys(email: string, clientIp: string | null): string[] {
-    const keys = [`email:${digest(email)}`];
-    if (clientIp) keys.push(`ip:${clientIp}`);
+  private keys(email: string, clientIp: string | null): [string, number][] {
+    const keys: [string, number][] = [[`email:${digest(email)}`, this.limits.perEmail]];
+    if (clientIp) keys.push([`ip:${clientIp}`, this.limits.perIp]);
     return keys;
   }
 
   /** Counts an attempt; false when the email or the client address is past the limit. */
   async admit(email: string, clientIp: string | null): Promise<boolean> {
+    const keys = this.keys(email, clientIp);
     const counts = await Promise.all(
-      this.keys(email, clientIp).map((key) => this.cache.increment(key, this.limits.windowSeconds)),
+      keys.map(([key]) => this.cache.increment(key, this.limits.windowSeconds)),
     );
-    return counts.every((count) => count === null || count <= this.limits.limit);
+    return counts.every((count, i) => count === null || count <= keys[i][1]);
   }
 
   /** After a successful sign-in: the email's failed attempts no longer count. */

@@ -29,7 +29,8 @@ export interface UserSubgraph {
 }
 
 export type UserSubgraphSettings = AccountSettings & {
-  signInLimit: SignInLimits['limit'];
+  signInLimit: SignInLimits['perEmail'];
+  signInLimitPerIp: SignInLimits['perIp'];
   signInWindowSeconds: SignInLimits['windowSeconds'];
 };
 
@@ -47,7 +48,8 @@ export async function buildUserSchema(): Promise<GraphQLSchema> {
 
 export async function createUserSubgraph(deps: UserDependencies): Promise<UserSubgraph> {
   const limiter = new SignInLimiter(deps.cache.namespace('user:signin:'), {
-    limit: deps.settings.signInLimit,
+    perEmail: deps.settings.signInLimit,
+    perIp: deps.settings.signInLimitPerIp,
     windowSeconds: deps.settings.signInWindowSeconds,
   });
   const accounts = new AccountService(deps.accounts, limiter, {
