@@ -16,7 +16,10 @@ import { serveSubgraph } from '../common/subgraph';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { startGateway } from '../gateway/src/server';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
+import { ensureTable, writeItems } from '../subgraphs/product/src/repository';
+import { seedCategories } from '../subgraphs/product/src/seed/generate';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
+import { categoryItem } from '../subgraphs/product/src/table';
 import { orderServiceStockWriter } from '../subgraphs/product/src/stock';
 import { CognitoAccountsClient, createCognitoClient } from '../subgraphs/user/src/cognito';
 import { createUserSubgraph } from '../subgraphs/user/src/server';
@@ -36,6 +39,11 @@ export interface StackOptions {
   redisUrl?: string;
   /** Point the product service at another DynamoDB endpoint (for example, one that is down). */
   dynamoEndpoint?: string;
+  /**
+   * A catalog table of the stack's own, holding only the demo categories, for tests that write
+   * products (the seeded table's counts are asserted elsewhere).
+   */
+  privateCatalog?: boolean;
 }
 
 export interface Stack {
@@ -102,9 +110,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identitySecret,
     logger,
   });
+  const table = options.privateCatalog
+    ? `test-catalog-${process.pid}-${stackNumber}`
+    : testServices.catalogTable;
+  if (options.privateCatalog) {
+    await ensureTable({ client: dynamo, name: table });
+    await writeItems({ client: dynamo, name: table }, seedCategories(new Map()).map(categoryItem));
+  }
   const productGraph = await createProductSubgraph({
     dynamo,
-    table: testServices.catalogTable,
+    table,
     cache,
     cacheTtlSeconds: 300,
     assetBaseUrl: 'https://cdn.test.example',
