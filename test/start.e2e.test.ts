@@ -35,7 +35,24 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function runOnce(): Promise<{ output: string; products: unknown; exitCode: number | null }> {
+async function graphql(query: string, variables: unknown = {}, token?: string) {
+  const response = await fetch('http://127.0.0.1:4610/graphql', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data: Record<string, unknown> };
+}
+
+async function runOnce(): Promise<{
+  output: string;
+  products: unknown;
+  admin: unknown;
+  exitCode: number | null;
+}> {
   const child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], {
     cwd: projectPath(),
     env,
@@ -53,17 +70,22 @@ async function runOnce(): Promise<{ output: string; products: unknown; exitCode:
       if (Date.now() > deadline) throw new Error(`start did not come up:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const response = await fetch('http://127.0.0.1:4610/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: '{ products(first: 3) { totalCount nodes { title availableForSale } } }',
-      }),
-    });
-    const products = ((await response.json()) as { data: { products: unknown } }).data.products;
+    const listing = await graphql(
+      '{ products(first: 3) { totalCount nodes { title availableForSale } } }',
+    );
+    const products = listing.data.products;
+    // The local administrator, with the default DEV_ADMIN_PASSWORD the README gives.
+    const signIn = await graphql(
+      'mutation ($input: SignInInput!) { signIn(input: $input) { session { accessToken } } }',
+      { input: { email: 'admin@example.com', password: 'Storefront-admin-1' } },
+    );
+    const session = (signIn.data.signIn as { session: { accessToken: string } | null }).session;
+    const admin = session
+      ? (await graphql('{ me { email isAdmin } }', {}, session.accessToken)).data.me
+      : null;
     child.kill('SIGINT');
     const exitCode = await exited;
-    return { output, products, exitCode };
+    return { output, products, admin, exitCode };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
@@ -79,11 +101,13 @@ it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () =
       expect.objectContaining({ availableForSale: expect.any(Boolean) }),
     ]),
   });
+  expect(first.admin).toEqual({ email: 'admin@example.com', isAdmin: true });
   expect(first.exitCode).toBe(0);
 
   const second = await runOnce();
   expect(second.output).not.toContain('demo catalog seeded');
   expect(second.products).toEqual(first.products);
+  expect(second.admin).toEqual(first.admin);
   expect(second.exitCode).toBe(0);
 
   // Nothing it started is left listening.
