@@ -1,52 +1,9 @@
 /** Inputs and payloads of the product subgraph's mutations: the back office and reviews. */
-import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { AdminUserError } from '../../../../common/admin-errors';
 import { Product, Review } from './types';
 
 // ---- back office -----------------------------------------------------------------------------
-
-/** The same enum, with the same values, is defined by every subgraph with back-office mutations. */
-export enum AdminUserErrorCode {
-  INVALID_INPUT = 'INVALID_INPUT',
-  NOT_FOUND = 'NOT_FOUND',
-  SLUG_TAKEN = 'SLUG_TAKEN',
-  SKU_TAKEN = 'SKU_TAKEN',
-  REFUND_EXCEEDS_PAYMENT = 'REFUND_EXCEEDS_PAYMENT',
-}
-
-registerEnumType(AdminUserErrorCode, {
-  name: 'AdminUserErrorCode',
-  description: 'Why a back-office mutation did not do what was asked.',
-  valuesConfig: {
-    INVALID_INPUT: {
-      description: 'An input value is missing, malformed or out of range; `field` says which.',
-    },
-    NOT_FOUND: { description: 'The record the mutation names does not exist.' },
-    SLUG_TAKEN: { description: 'Another product already has this slug.' },
-    SKU_TAKEN: { description: 'Another variant already has this SKU.' },
-    REFUND_EXCEEDS_PAYMENT: {
-      description: 'The refund is more than what is left of the payment to refund.',
-    },
-  },
-});
-
-@Directive('@shareable')
-@ObjectType({
-  description: 'A reason a back-office mutation did not do what was asked (an expected outcome).',
-})
-export class AdminUserError {
-  @Field(() => AdminUserErrorCode, { description: 'What went wrong, for programs.' })
-  code!: AdminUserErrorCode;
-
-  @Field(() => [String], {
-    nullable: true,
-    description:
-      'Path to the argument or input field at fault, for example ["input", "variants", "0", "sku"]; null when no single field is.',
-  })
-  field!: string[] | null;
-
-  @Field({ description: 'What went wrong, for people.' })
-  message!: string;
-}
 
 @InputType({ description: 'An image of a new product.' })
 export class ImageInput {
