@@ -16,12 +16,10 @@ import { projectPath } from '../common/paths';
 import { createPool } from '../common/postgres';
 import { serveSubgraph } from '../common/subgraph';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
-import { ensureTable, writeItems } from '../subgraphs/product/src/repository';
-import { seedCategories } from '../subgraphs/product/src/seed/generate';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
 import { orderServiceStockWriter } from '../subgraphs/product/src/stock';
-import { categoryItem, key, toKey } from '../subgraphs/product/src/table';
 import { dynamoEndpoint, testDatabaseUrl, testServices } from './services';
+import { createEmptyCatalog } from './catalog-table';
 
 // ---- the stack under test ----------------------------------------------------------------------
 
@@ -59,12 +57,7 @@ async function serveProduct(stockUrl: string): Promise<RunningServer> {
 }
 
 beforeAll(async () => {
-  const db = { client: dynamo, name: table };
-  await ensureTable(db);
-  await writeItems(db, [
-    ...seedCategories(new Map()).map(categoryItem),
-    { ...toKey(key.counts()), products: { N: '0' } },
-  ]);
+  await createEmptyCatalog(dynamo, table);
   redis = createRedisCache({ url: testServices.redisUrl, logger });
   const orderGraph = await createOrderSubgraph({ pool });
   order = await serveSubgraph({

@@ -12,12 +12,10 @@ import type { RunningServer } from '../common/http';
 import { signIdentity, type Viewer } from '../common/identity';
 import { createLogger } from '../common/logger';
 import { serveSubgraph } from '../common/subgraph';
-import { ensureTable, writeItems } from '../subgraphs/product/src/repository';
-import { seedCategories } from '../subgraphs/product/src/seed/generate';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
 import type { StockWriter } from '../subgraphs/product/src/stock';
-import { categoryItem, key, toKey } from '../subgraphs/product/src/table';
 import { dynamoEndpoint, testServices } from './services';
+import { createEmptyCatalog } from './catalog-table';
 
 const secret = randomBytes(32).toString('base64url');
 const logger = createLogger('test', { silent: true });
@@ -49,12 +47,7 @@ async function serveProduct(): Promise<RunningServer> {
 }
 
 beforeAll(async () => {
-  const db = { client: dynamo, name: table };
-  await ensureTable(db);
-  await writeItems(db, [
-    ...seedCategories(new Map()).map(categoryItem),
-    { ...toKey(key.counts()), products: { N: '0' } },
-  ]);
+  await createEmptyCatalog(dynamo, table);
   redis = createRedisCache({ url: testServices.redisUrl, logger });
   [writer, reader] = await Promise.all([serveProduct(), serveProduct()]);
 });

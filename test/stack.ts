@@ -16,13 +16,11 @@ import { serveSubgraph } from '../common/subgraph';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { startGateway } from '../gateway/src/server';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
-import { ensureTable, writeItems } from '../subgraphs/product/src/repository';
-import { seedCategories } from '../subgraphs/product/src/seed/generate';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
-import { categoryItem } from '../subgraphs/product/src/table';
 import { orderServiceStockWriter } from '../subgraphs/product/src/stock';
 import { CognitoAccountsClient, createCognitoClient } from '../subgraphs/user/src/cognito';
 import { createUserSubgraph } from '../subgraphs/user/src/server';
+import { createEmptyCatalog } from './catalog-table';
 import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 
 export interface Counters {
@@ -113,10 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const table = options.privateCatalog
     ? `test-catalog-${process.pid}-${stackNumber}`
     : testServices.catalogTable;
-  if (options.privateCatalog) {
-    await ensureTable({ client: dynamo, name: table });
-    await writeItems({ client: dynamo, name: table }, seedCategories(new Map()).map(categoryItem));
-  }
+  if (options.privateCatalog) await createEmptyCatalog(dynamo, table);
   const productGraph = await createProductSubgraph({
     dynamo,
     table,

@@ -1,0 +1,14 @@
+/** A catalog table of a test's own: the demo categories, no products, a zero product count. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable, writeItems } from '../subgraphs/product/src/repository';
+import { seedCategories } from '../subgraphs/product/src/seed/generate';
+import { categoryItem, key, toKey } from '../subgraphs/product/src/table';
+
+export async function createEmptyCatalog(client: DynamoDBClient, name: string): Promise<void> {
+  const table = { client, name };
+  await ensureTable(table);
+  await writeItems(table, [
+    ...seedCategories(new Map()).map(categoryItem),
+    { ...toKey(key.counts()), products: { N: '0' } },
+  ]);
+}
