@@ -90,13 +90,13 @@ export class InventoryMutationResolver {
 export const referenceResolvers = {
   Product: {
     __resolveReference: async (ref: { id: string }, ctx: OrderSubgraphContext) => {
-      await ctx.loaders.productAvailable.load(ref.id);
+      await ctx.inventory.productAvailable(ctx, ref.id);
       return { id: ref.id };
     },
   },
   ProductVariant: {
     __resolveReference: async (ref: { id: string }, ctx: OrderSubgraphContext) => {
-      await ctx.loaders.quantityAvailable.load(ref.id);
+      await ctx.inventory.quantityAvailable(ctx, ref.id);
       return { id: ref.id };
     },
   },

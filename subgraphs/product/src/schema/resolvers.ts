@@ -199,11 +199,11 @@ export class VariantFieldsResolver {
 export const referenceResolvers = {
   Product: {
     __resolveReference: (ref: { id: string }, ctx: ProductSubgraphContext) =>
-      ctx.loaders.product.load(ref.id),
+      ctx.catalog.product(ctx, { id: ref.id }),
   },
   ProductVariant: {
     __resolveReference: (ref: { id: string }, ctx: ProductSubgraphContext) =>
-      ctx.loaders.variant.load(ref.id),
+      ctx.catalog.variant(ctx, ref.id),
   },
 };
 
