@@ -101,6 +101,32 @@ export function identityOf(req: IncomingMessage, secret: string): RequestIdentit
   return verifyIdentity(Array.isArray(header) ? header[0] : header, secret);
 }
 
+/**
+ * Another service of the store calling on its own behalf (for example the cart service looking up
+ * a shopper's email for a reminder). Such identities are only ever minted by our services with the
+ * shared secret; a Cognito user cannot be one, since Cognito subs are UUIDs, never `service:…`.
+ */
+export function serviceIdentity(name: string): RequestIdentity {
+  const sub = `service:${name}`;
+  return {
+    viewer: {
+      kind: 'user',
+      sub,
+      username: sub,
+      groups: ['service'],
+      isAdmin: false,
+      accessToken: '',
+    },
+    clientIp: null,
+  };
+}
+
+export function isService(viewer: Viewer): boolean {
+  return (
+    viewer.kind === 'user' && viewer.sub.startsWith('service:') && viewer.groups.includes('service')
+  );
+}
+
 /** The signed-in user, or UNAUTHENTICATED. */
 export function requireUser(viewer: Viewer): Extract<Viewer, { kind: 'user' }> {
   if (viewer.kind !== 'user') throw errors.unauthenticated();

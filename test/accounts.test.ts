@@ -14,7 +14,7 @@ import type { Pool } from 'pg';
 import { createRedisCache, type SharedCache } from '../common/cache';
 import { startEmbeddedCognito, type EmbeddedCognito } from '../common/embedded/cognito';
 import type { RunningServer } from '../common/http';
-import { anonymous, signIdentity, type RequestIdentity } from '../common/identity';
+import { anonymous, serviceIdentity, signIdentity, type RequestIdentity } from '../common/identity';
 import { createLogger } from '../common/logger';
 import { createPool } from '../common/postgres';
 import { serveSubgraph } from '../common/subgraph';
@@ -778,5 +778,33 @@ describe('the User entity', () => {
       me.identity,
     );
     expect(result.data).toEqual({ _entities: [{ id: mySub, email: me.email }, null] });
+  });
+
+  it('resolves any user for another service of the store (a reminder needs the email)', async () => {
+    const someone = await shopper();
+    await graphql(manual, ME_ID, {}, someone.identity);
+    const sub = String(claims(someone.session.accessToken).sub);
+    const asService = await graphql(
+      manual,
+      ENTITIES,
+      { representations: [{ __typename: 'User', id: sub }] },
+      serviceIdentity('cart'),
+    );
+    expect(asService.data).toEqual({ _entities: [{ id: sub, email: someone.email }] });
+    // A Cognito user in a group called "service" is still just a user.
+    const impostor = await shopper();
+    const asImpostor = await graphql(
+      manual,
+      ENTITIES,
+      { representations: [{ __typename: 'User', id: sub }] },
+      {
+        ...impostor.identity,
+        viewer: {
+          ...(impostor.identity.viewer as Extract<RequestIdentity['viewer'], { kind: 'user' }>),
+          groups: ['service'],
+        },
+      },
+    );
+    expect(asImpostor.data).toEqual({ _entities: [null] });
   });
 });

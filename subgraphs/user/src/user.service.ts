@@ -4,6 +4,7 @@
  * changes run in one transaction holding the profile row's lock, so a user with addresses has
  * exactly one default whatever the concurrency. Every method takes the request context first.
  */
+import { isService } from '../../../common/identity';
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
 import { requireUser, type Viewer } from '../../../common/identity';
@@ -71,7 +72,9 @@ export class UserService {
    */
   async userByReference(ctx: UserContext, id: string): Promise<User | null> {
     const viewer = ctx.viewer;
-    if (viewer.kind !== 'user' || (viewer.sub !== id && !viewer.isAdmin)) return null;
+    const allowed =
+      viewer.kind === 'user' && (viewer.sub === id || viewer.isAdmin || isService(viewer));
+    if (!allowed) return null;
     return ctx.loaders.profile.load(id);
   }
 
