@@ -10,6 +10,7 @@ import { ConfigError, env, loadConfig } from '../common/config';
 import { ensureDevAdmin, startEmbeddedCognito } from '../common/embedded/cognito';
 import { createDynamoClient } from '../common/dynamo';
 import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
+import { startEmbeddedSmtp } from '../common/embedded/smtp';
 import { startEmbeddedPostgres } from '../common/embedded/postgres';
 import type { Logger } from '../common/logger';
 import { createPool } from '../common/postgres';
@@ -37,6 +38,8 @@ export const storeSettings = {
   embeddedCognitoPort: env.port('EMBEDDED_COGNITO_PORT', 9229),
   devAdminPassword: env.string('DEV_ADMIN_PASSWORD', DEFAULT_DEV_ADMIN_PASSWORD),
   identitySecret: env.optionalString('INTERNAL_IDENTITY_SECRET'),
+  smtpUrl: env.optionalUrl('SMTP_URL', ['smtp', 'smtps']),
+  embeddedSmtpPort: env.port('EMBEDDED_SMTP_PORT', 2525),
 };
 
 export type StoreConfig = ReturnType<typeof loadStoreConfig>;
@@ -59,6 +62,8 @@ export interface Stores {
   cognito: CognitoSettings | null;
   /** Shared by the gateway and the subgraphs for the identity assertion. */
   identitySecret: string;
+  /** Where the order service sends its emails (SMTP_URL, or the embedded mail server). */
+  smtpUrl: string;
   /** What was started here, for the start banner. */
   embedded: string[];
   stop(): Promise<void>;
@@ -121,9 +126,18 @@ export async function openStores(
         `Cognito (cognito-local) ${emulator.endpoint}, pool ${emulator.userPoolId}, data in ${config.dataDir}/cognito`,
       );
     }
+    let smtpUrl = config.smtpUrl;
+    if (!smtpUrl) {
+      const mailDir = join(resolve(config.dataDir), 'mail');
+      const mail = await startEmbeddedSmtp({ port: config.embeddedSmtpPort, mailDir });
+      stops.push(() => mail.stop());
+      smtpUrl = mail.url;
+      embedded.push(`mail (SMTP) ${mail.url}, every email written to ${config.dataDir}/mail`);
+    }
     return {
       dynamoEndpoint,
       databaseUrl,
+      smtpUrl,
       cognito,
       identitySecret: config.identitySecret ?? randomBytes(32).toString('base64url'),
       embedded,
@@ -175,6 +189,7 @@ export function serviceEnvironment(config: StoreConfig, stores: Stores): Record<
     AWS_REGION: config.region,
     CATALOG_TABLE: config.table,
     INTERNAL_IDENTITY_SECRET: stores.identitySecret,
+    SMTP_URL: stores.smtpUrl,
     ...(stores.cognito
       ? {
           COGNITO_USER_POOL_ID: stores.cognito.userPoolId,

@@ -19,6 +19,7 @@ const env = {
   EMBEDDED_DYNAMODB_PORT: '4611',
   EMBEDDED_POSTGRES_PORT: '4612',
   EMBEDDED_COGNITO_PORT: '4613',
+  EMBEDDED_SMTP_PORT: '4614',
   SEED_PRODUCTS: '40',
   LOG_LEVEL: 'info',
 };
@@ -111,7 +112,7 @@ it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () =
   expect(second.exitCode).toBe(0);
 
   // Nothing it started is left listening.
-  for (const port of [4610, 4611, 4612, 4613, 4001, 4002, 4003]) {
+  for (const port of [4610, 4611, 4612, 4613, 4614, 4001, 4002, 4003]) {
     await expect(
       fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) }),
     ).rejects.toThrow();
