@@ -15,6 +15,7 @@ export const subgraphRegistry: readonly SubgraphInfo[] = [
   { name: 'product', port: 4001, entry: 'dist/subgraphs/product/src/main.js' },
   { name: 'order', port: 4002, entry: 'dist/subgraphs/order/src/main.js' },
   { name: 'user', port: 4003, entry: 'dist/subgraphs/user/src/main.js' },
+  { name: 'cart', port: 4004, entry: 'dist/subgraphs/cart/src/main.js' },
 ];
 
 /** `PRODUCT_SUBGRAPH_URL` for `product`. */

@@ -20,6 +20,9 @@ import { createProductSubgraph } from '../subgraphs/product/src/server';
 import { orderServiceStockWriter } from '../subgraphs/product/src/stock';
 import { CognitoAccountsClient, createCognitoClient } from '../subgraphs/user/src/cognito';
 import { createUserSubgraph } from '../subgraphs/user/src/server';
+import { subgraphCatalog } from '../subgraphs/cart/src/catalog';
+import { ensureCartTable } from '../subgraphs/cart/src/repository';
+import { createCartSubgraph } from '../subgraphs/cart/src/server';
 import { createEmptyCatalog } from './catalog-table';
 import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 
@@ -50,6 +53,7 @@ export interface Stack {
   product: RunningServer;
   order: RunningServer;
   user: RunningServer;
+  cart: RunningServer;
   counters: Counters;
   cache: SharedCache;
   dynamo: DynamoDBClient;
@@ -131,6 +135,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identitySecret,
     logger,
   });
+  const cartTable = `test-carts-${process.pid}-${stackNumber}`;
+  await ensureCartTable({ client: dynamo, name: cartTable });
+  const cartGraph = await createCartSubgraph({
+    dynamo,
+    table: cartTable,
+    catalog: subgraphCatalog({
+      product: { url: `http://127.0.0.1:${product.port}/graphql`, identitySecret },
+      order: { url: `http://127.0.0.1:${order.port}/graphql`, identitySecret },
+    }),
+    settings: { ttlDays: 30, currencyCode: 'USD' },
+  });
+  const cart = await serveSubgraph({
+    name: 'cart',
+    ...cartGraph,
+    port: 0,
+    host: '127.0.0.1',
+    identitySecret,
+    logger,
+  });
   const userPool = cognito();
   const cognitoSettings = {
     userPoolId: userPool.userPoolId,
@@ -159,6 +182,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PRODUCT_SUBGRAPH_URL: `http://127.0.0.1:${product.port}/graphql`,
     ORDER_SUBGRAPH_URL: `http://127.0.0.1:${order.port}/graphql`,
     USER_SUBGRAPH_URL: `http://127.0.0.1:${user.port}/graphql`,
+    CART_SUBGRAPH_URL: `http://127.0.0.1:${cart.port}/graphql`,
     SUBGRAPH_TIMEOUT_MS: '3000',
     INTERNAL_IDENTITY_SECRET: identitySecret,
     COGNITO_USER_POOL_ID: cognito().userPoolId,
@@ -173,12 +197,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     product,
     order,
     user,
+    cart,
     counters,
     cache,
     dynamo,
     async stop() {
       await gateway.close();
-      await Promise.allSettled([product.close(), order.close(), user.close()]);
+      await Promise.allSettled([product.close(), order.close(), user.close(), cart.close()]);
       cognitoApi.destroy();
       await pool.end();
       dynamo.destroy();

@@ -1,0 +1,45 @@
+import { env, loadConfig } from '../../../common/config';
+import { subgraphRegistry, subgraphUrlVariable } from '../../registry';
+
+/** Another subgraph's URL: its `<NAME>_SUBGRAPH_URL`, by default its local port. */
+function subgraphUrl(name: string, fallbackPort: number) {
+  const port = subgraphRegistry.find((s) => s.name === name)?.port ?? fallbackPort;
+  return env.url(subgraphUrlVariable(name), `http://localhost:${port}/graphql`);
+}
+
+export const cartSettings = {
+  identitySecret: env.secret('INTERNAL_IDENTITY_SECRET'),
+  port: env.port('PORT', 4004),
+  dynamoEndpoint: env.optionalUrl('DYNAMODB_ENDPOINT'),
+  region: env.string('AWS_REGION', 'us-east-1'),
+  table: env.string('CART_TABLE', 'store-carts'),
+  createTables: env.bool('DYNAMODB_CREATE_TABLES', true),
+  /** Prices and titles of variants. */
+  productSubgraphUrl: subgraphUrl('product', 4001),
+  /** Stock, for capping quantities. */
+  orderSubgraphUrl: subgraphUrl('order', 4002),
+  /** Shoppers' emails, for reminders. */
+  userSubgraphUrl: subgraphUrl('user', 4003),
+  /** A cart expires this many days after its last change. */
+  cartTtlDays: env.int('CART_TTL_DAYS', 30, { min: 1, max: 365 }),
+  /** The currency of an empty cart's subtotal; the catalog prices every variant in it. */
+  currencyCode: env.string('STORE_CURRENCY', 'USD'),
+  /** How often the abandoned-cart job runs; 0 turns it off. */
+  abandonedCartCheckSeconds: env.int('ABANDONED_CART_CHECK_SECONDS', 300, {
+    min: 0,
+    max: 86_400,
+  }),
+  /** A shopper's cart untouched this long gets one reminder. */
+  abandonedCartAfterMinutes: env.int('ABANDONED_CART_AFTER_MINUTES', 1440, {
+    min: 1,
+    max: 525_600,
+  }),
+  /** Where reminders are sent through (see common/mail.ts); unset: no reminders. */
+  smtpUrl: env.optionalUrl('SMTP_URL', ['smtp', 'smtps']),
+  mailFrom: env.string('MAIL_FROM', 'Storefront <orders@example.com>'),
+};
+
+export type CartConfig = ReturnType<typeof loadCartConfig>;
+
+export const loadCartConfig = (source: Record<string, string | undefined> = process.env) =>
+  loadConfig(cartSettings, source);

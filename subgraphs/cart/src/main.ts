@@ -1,0 +1,70 @@
+/** Entry point of the cart service: `node dist/subgraphs/cart/src/main.js`. */
+import 'reflect-metadata';
+import { runMain } from '../../../common/config';
+import { createDynamoClient } from '../../../common/dynamo';
+import { createLogger } from '../../../common/logger';
+import { createSmtpMailer } from '../../../common/mail';
+import { onShutdown } from '../../../common/shutdown';
+import { serveSubgraph } from '../../../common/subgraph';
+import { subgraphCatalog } from './catalog';
+import { loadCartConfig } from './config';
+import { AbandonedCartReminders, startReminderJob, type ReminderJob } from './reminders';
+import { ensureCartTable } from './repository';
+import { createCartSubgraph } from './server';
+import { userSubgraphDirectory } from './shoppers';
+
+runMain(async () => {
+  const config = loadCartConfig();
+  const logger = createLogger('cart');
+  const dynamo = createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region });
+  const table = { client: dynamo, name: config.table };
+  if (config.createTables) await ensureCartTable(table, logger);
+  const endpoint = (url: string) => ({ url, identitySecret: config.identitySecret });
+  const catalog = subgraphCatalog({
+    product: endpoint(config.productSubgraphUrl),
+    order: endpoint(config.orderSubgraphUrl),
+  });
+  const subgraph = await createCartSubgraph({
+    dynamo,
+    table: config.table,
+    catalog,
+    settings: { ttlDays: config.cartTtlDays, currencyCode: config.currencyCode },
+  });
+
+  let job: ReminderJob | null = null;
+  const mailer = config.smtpUrl
+    ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
+    : null;
+  if (!mailer) {
+    logger.warn('SMTP_URL is not set: abandoned-cart reminders are off');
+  } else if (config.abandonedCartCheckSeconds > 0) {
+    const reminders = new AbandonedCartReminders({
+      db: table,
+      shoppers: userSubgraphDirectory(endpoint(config.userSubgraphUrl)),
+      catalog,
+      mailer,
+      logger,
+      settings: {
+        afterMinutes: config.abandonedCartAfterMinutes,
+        storeName: config.mailFrom.replace(/\s*<[^>]*>\s*$/, '').trim() || 'Storefront',
+      },
+    });
+    job = startReminderJob(reminders, config.abandonedCartCheckSeconds, logger);
+  }
+
+  const server = await serveSubgraph({
+    name: 'cart',
+    schema: subgraph.schema,
+    context: subgraph.context,
+    checks: subgraph.checks,
+    port: config.port,
+    identitySecret: config.identitySecret,
+    logger,
+    onClose: async () => {
+      await job?.stop();
+      await mailer?.close();
+      dynamo.destroy();
+    },
+  });
+  onShutdown(() => server.close());
+});
