@@ -30,10 +30,7 @@ import { cognito } from './services';
 import { identitySecret, startStack, type Stack } from './stack';
 import { createUser, type TestUser } from './tokens';
 
-const contract = readFileSync(
-  projectPath('..', 'shared', 'contract', 'operations', 'cart.graphql'),
-  'utf8',
-);
+const contract = readFileSync(projectPath('schema', 'operations', 'cart.graphql'), 'utf8');
 
 let stack: Stack;
 let cart: CartUnderTest;

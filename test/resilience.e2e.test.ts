@@ -182,7 +182,12 @@ describe('health endpoints', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({
         status: 'ready',
-        checks: { 'product subgraph': 'ok', 'order subgraph': 'ok', 'user subgraph': 'ok' },
+        checks: {
+          'product subgraph': 'ok',
+          'order subgraph': 'ok',
+          'user subgraph': 'ok',
+          'cart subgraph': 'ok',
+        },
       });
     } finally {
       await stack.stop();

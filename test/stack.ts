@@ -135,10 +135,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identitySecret,
     logger,
   });
+  // The cart keeps its own table on the real test DynamoDB, whatever the product service uses.
+  const cartDynamo = createDynamoClient({ endpoint: dynamoEndpoint(), region: 'us-east-1' });
   const cartTable = `test-carts-${process.pid}-${stackNumber}`;
-  await ensureCartTable({ client: dynamo, name: cartTable });
+  await ensureCartTable({ client: cartDynamo, name: cartTable });
   const cartGraph = await createCartSubgraph({
-    dynamo,
+    dynamo: cartDynamo,
     table: cartTable,
     catalog: subgraphCatalog({
       product: { url: `http://127.0.0.1:${product.port}/graphql`, identitySecret },
@@ -205,6 +207,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await gateway.close();
       await Promise.allSettled([product.close(), order.close(), user.close(), cart.close()]);
       cognitoApi.destroy();
+      cartDynamo.destroy();
       await pool.end();
       dynamo.destroy();
       if (typeof options.cache !== 'object') await baseCache.close();
