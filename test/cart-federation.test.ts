@@ -72,6 +72,7 @@ beforeAll(async () => {
       PRODUCT_SUBGRAPH_URL: local(stack.product.url),
       ORDER_SUBGRAPH_URL: local(stack.order.url),
       USER_SUBGRAPH_URL: local(stack.user.url),
+      CART_SUBGRAPH_URL: local(cart.url),
       SUBGRAPH_TIMEOUT_MS: '3000',
       INTERNAL_IDENTITY_SECRET: identitySecret,
       COGNITO_USER_POOL_ID: cognito().userPoolId,

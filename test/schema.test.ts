@@ -25,13 +25,6 @@ const contractDir = projectPath('..', 'shared', 'contract', 'operations');
  */
 const pending: Record<string, string> = {
   ProductDetail: 'similarProducts arrives with search and recommendations',
-  Me: 'me.cart and me.orders arrive with carts and orders',
-  AdminOrders: 'orders',
-  AdminOrderFulfill: 'orders',
-  AdminOrderRefund: 'orders',
-  Checkout: 'checkout',
-  Order: 'orders',
-  OrderCancel: 'orders',
   Search: 'search',
   PredictiveSearch: 'search',
   RecommendedForYou: 'recommendations',

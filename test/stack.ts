@@ -15,7 +15,10 @@ import { createPool } from '../common/postgres';
 import { serveSubgraph } from '../common/subgraph';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { startGateway } from '../gateway/src/server';
+import { loadPricingRules } from '../subgraphs/order/src/config';
+import { TestPaymentProvider } from '../subgraphs/order/src/payments';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
+import { subgraphSources } from '../subgraphs/order/src/sources';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
 import { orderServiceStockWriter } from '../subgraphs/product/src/stock';
 import { CognitoAccountsClient, createCognitoClient } from '../subgraphs/user/src/cognito';
@@ -103,7 +106,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cache = baseCache.namespace(namespace);
 
   // The order service first: creating a product sets its initial stock there.
-  const orderGraph = await createOrderSubgraph({ pool });
+  // Checkout reads the cart, prices and the shopper's account from services that start later.
+  const checkoutUrls = { cart: '', product: '', user: '' };
+  const checkoutEndpoint = (name: keyof typeof checkoutUrls) => ({
+    get url() {
+      return checkoutUrls[name];
+    },
+    identitySecret,
+  });
+  const paymentsPool = createPool(testDatabaseUrl(), { max: 4 });
+  const orderGraph = await createOrderSubgraph({
+    pool,
+    commerce: {
+      ...subgraphSources({
+        cart: checkoutEndpoint('cart'),
+        product: checkoutEndpoint('product'),
+        user: checkoutEndpoint('user'),
+      }),
+      payments: new TestPaymentProvider(paymentsPool),
+      pricing: loadPricingRules({}),
+      currency: 'USD',
+    },
+  });
   const order = await serveSubgraph({
     name: 'order',
     ...orderGraph,
@@ -135,6 +159,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identitySecret,
     logger,
   });
+  checkoutUrls.product = `http://127.0.0.1:${product.port}/graphql`;
   // The cart keeps its own table on the real test DynamoDB, whatever the product service uses.
   const cartDynamo = createDynamoClient({ endpoint: dynamoEndpoint(), region: 'us-east-1' });
   const cartTable = `test-carts-${process.pid}-${stackNumber}`;
@@ -156,6 +181,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identitySecret,
     logger,
   });
+  checkoutUrls.cart = `http://127.0.0.1:${cart.port}/graphql`;
   const userPool = cognito();
   const cognitoSettings = {
     userPoolId: userPool.userPoolId,
@@ -178,6 +204,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identitySecret,
     logger,
   });
+  checkoutUrls.user = `http://127.0.0.1:${user.port}/graphql`;
 
   const config = loadGatewayConfig({
     PORT: '0',
@@ -208,7 +235,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.allSettled([product.close(), order.close(), user.close(), cart.close()]);
       cognitoApi.destroy();
       cartDynamo.destroy();
-      await pool.end();
+      await Promise.all([pool.end(), paymentsPool.end()]);
       dynamo.destroy();
       if (typeof options.cache !== 'object') await baseCache.close();
     },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
   ListTablesCommand,
@@ -13,6 +14,14 @@ import {
 import { Client } from 'pg';
 import { startEmbeddedDynamo } from './dynamodb';
 import { startEmbeddedPostgres } from './postgres';
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 let base: string;
 
@@ -63,6 +72,11 @@ describe('startEmbeddedDynamo', () => {
           ],
         }),
       );
+      // Creation completes asynchronously, even with dynalite's delays at zero.
+      await waitUntil(async () => {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: 'products' }));
+        return Table?.TableStatus === 'ACTIVE';
+      });
       for (const [id, price] of [
         ['p1', '10'],
         ['p2', '30'],

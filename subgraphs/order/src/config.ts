@@ -1,10 +1,100 @@
-import { env, loadConfig } from '../../../common/config';
+import { ConfigError, env, loadConfig, type Setting } from '../../../common/config';
+import { parseMinorUnits } from '../../../common/money';
+import { subgraphRegistry, subgraphUrlVariable } from '../../registry';
+import type { PricingRules, TaxRate } from './pricing';
+
+const portOf = (name: string, fallback: number) =>
+  subgraphRegistry.find((s) => s.name === name)?.port ?? fallback;
+
+const localUrl = (name: string, fallback: number) =>
+  env.url(subgraphUrlVariable(name), `http://localhost:${portOf(name, fallback)}/graphql`);
+
+/** An amount of money as a decimal string ("4.99"), read as integer minor units. */
+function amountSetting(variable: string, fallback: string): Setting<number> {
+  return {
+    variable,
+    read(source) {
+      const raw = source[variable]?.trim() || fallback;
+      const minor = parseMinorUnits(raw);
+      if (minor === null) {
+        throw new ConfigError(
+          variable,
+          `must be an amount like "4.99" (got "${raw.slice(0, 20)}")`,
+        );
+      }
+      return minor;
+    },
+  };
+}
+
+/** A rate as a decimal string from 0 to 1 ("0.08" or "0.0725"), kept as an exact fraction. */
+function rateSetting(variable: string, fallback: string): Setting<TaxRate> {
+  return {
+    variable,
+    read(source) {
+      const raw = source[variable]?.trim() || fallback;
+      const match = /^(\d)(?:\.(\d{1,6}))?$/.exec(raw);
+      const decimals = match?.[2] ?? '';
+      const numerator = match ? BigInt(`${match[1]}${decimals}`) : -1n;
+      const denominator = 10n ** BigInt(decimals.length);
+      if (!match || numerator > denominator) {
+        throw new ConfigError(
+          variable,
+          `must be a decimal from 0 to 1 with at most 6 places, like "0.08" (got "${raw.slice(0, 20)}")`,
+        );
+      }
+      return { numerator, denominator, text: raw };
+    },
+  };
+}
+
+function currencySetting(variable: string, fallback: string): Setting<string> {
+  return {
+    variable,
+    read(source) {
+      const raw = source[variable]?.trim() || fallback;
+      if (!/^[A-Z]{3}$/.test(raw)) {
+        throw new ConfigError(
+          variable,
+          `must be an ISO 4217 code like "USD" (got "${raw.slice(0, 20)}")`,
+        );
+      }
+      return raw;
+    },
+  };
+}
+
+/** What an order costs on top of its lines (see pricing.ts). */
+export const pricingSettings = {
+  /** Flat shipping charge per order below the free-shipping threshold. */
+  shippingFlatRate: amountSetting('SHIPPING_FLAT_RATE', '4.99'),
+  /** Orders whose subtotal is at least this ship free. */
+  freeShippingThreshold: amountSetting('FREE_SHIPPING_THRESHOLD', '50.00'),
+  /** Sales tax on the subtotal (not on shipping), rounded half up to the cent. */
+  taxRate: rateSetting('TAX_RATE', '0.08'),
+};
+
+/** The pricing rules from `source`; `loadPricingRules({})` gives the defaults. */
+export const loadPricingRules = (
+  source: Record<string, string | undefined> = process.env,
+): PricingRules => loadConfig(pricingSettings, source);
 
 export const orderSettings = {
   identitySecret: env.secret('INTERNAL_IDENTITY_SECRET'),
   port: env.port('PORT', 4002),
   databaseUrl: env.url('DATABASE_URL', undefined, ['postgres', 'postgresql']),
   databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+  ...pricingSettings,
+  /** The store's currency: every price and order is in it. */
+  currency: currencySetting('CURRENCY', 'USD'),
+  /** Where checkout reads the cart (its internal `cartForCheckout`). */
+  cartSubgraphUrl: localUrl('cart', 4004),
+  /** Where checkout reads prices (the product subgraph's `_entities`). */
+  productSubgraphUrl: localUrl('product', 4001),
+  /** Where checkout reads the shopper's email and saved addresses (`me`). */
+  userSubgraphUrl: localUrl('user', 4003),
+  /** How long checkout waits for each of those services. */
+  subgraphTimeoutMs: env.int('CHECKOUT_SUBGRAPH_TIMEOUT_MS', 5_000, { min: 100, max: 60_000 }),
 };
 
 export type OrderConfig = ReturnType<typeof loadOrderConfig>;

@@ -6,15 +6,50 @@ import { createPool } from '../../../common/postgres';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { loadOrderConfig } from './config';
+import { TestPaymentProvider } from './payments';
+import { loadNotificationConfig, startNotifications } from './notifications';
 import { createOrderSubgraph, migrateOrderDatabase } from './server';
+import { subgraphSources } from './sources';
 
 runMain(async () => {
   const config = loadOrderConfig();
+  const notificationConfig = loadNotificationConfig();
   const logger = createLogger('order');
   const pool = createPool(config.databaseUrl, { max: config.databasePoolSize });
+  // The test payment provider stands for an external service: a pool of its own (payments.ts).
+  const paymentsPool = createPool(config.databaseUrl, { max: 4 });
   const applied = await migrateOrderDatabase(pool);
   if (applied.length > 0) logger.info('migrations applied', { applied });
-  const subgraph = await createOrderSubgraph({ pool });
+  const endpoint = (url: string) => ({
+    url,
+    identitySecret: config.identitySecret,
+    timeoutMs: config.subgraphTimeoutMs,
+  });
+  const subgraph = await createOrderSubgraph({
+    pool,
+    commerce: {
+      ...subgraphSources({
+        cart: endpoint(config.cartSubgraphUrl),
+        product: endpoint(config.productSubgraphUrl),
+        user: endpoint(config.userSubgraphUrl),
+      }),
+      payments: new TestPaymentProvider(paymentsPool),
+      pricing: {
+        shippingFlatRate: config.shippingFlatRate,
+        freeShippingThreshold: config.freeShippingThreshold,
+        taxRate: config.taxRate,
+      },
+      currency: config.currency,
+    },
+  });
+  // Delivers the outbox: order emails, and emptying carts after checkout.
+  const notifications = startNotifications({
+    pool,
+    logger: logger.child({ component: 'outbox' }),
+    identitySecret: config.identitySecret,
+    ...notificationConfig,
+    cartSubgraphUrl: config.cartSubgraphUrl,
+  });
   const server = await serveSubgraph({
     name: 'order',
     schema: subgraph.schema,
@@ -23,7 +58,10 @@ runMain(async () => {
     port: config.port,
     identitySecret: config.identitySecret,
     logger,
-    onClose: () => pool.end(),
+    onClose: async () => {
+      await notifications.stop();
+      await Promise.all([pool.end(), paymentsPool.end()]);
+    },
   });
   onShutdown(() => server.close());
 });

@@ -7,10 +7,13 @@ import type { Check } from '../../../common/http';
 import type { RequestIdentity } from '../../../common/identity';
 import { projectPath } from '../../../common/paths';
 import { migrate, postgresReachable } from '../../../common/postgres';
+import { CheckoutService, type CheckoutDependencies } from './checkout.service';
 import { InventoryService } from './inventory.service';
 import { createOrderLoaders } from './loaders';
+import { OrderService } from './order.service';
 import { referenceResolvers, resolvers, type OrderSubgraphContext } from './schema/resolvers';
 import { Product, ProductVariant } from './schema/types';
+import { User } from './schema/order-types';
 
 /** Where the order service's SQL migrations live (also from the compiled output). */
 export const migrationsDirectory = projectPath('subgraphs', 'order', 'migrations');
@@ -25,21 +28,37 @@ export interface OrderSubgraph {
   checks: Check[];
 }
 
+export interface OrderDependencies {
+  pool: Pool;
+  /**
+   * The cart, price and account sources, the payment provider and the pricing rules that
+   * checkout, cancellations and refunds need (see checkout.service.ts and sources.ts). Without
+   * them the service keeps serving stock and reading orders; checkout, orderCancel and
+   * orderRefund fail.
+   */
+  commerce?: CheckoutDependencies;
+}
+
 export async function buildOrderSchema(): Promise<GraphQLSchema> {
   return await buildFederatedSchema(
-    { resolvers, orphanedTypes: [Product, ProductVariant] },
+    { resolvers, orphanedTypes: [Product, ProductVariant, User] },
     referenceResolvers,
   );
 }
 
-export async function createOrderSubgraph(deps: { pool: Pool }): Promise<OrderSubgraph> {
+export async function createOrderSubgraph(deps: OrderDependencies): Promise<OrderSubgraph> {
   const inventory = new InventoryService(deps.pool);
+  const orders = new OrderService(deps.pool, deps.commerce?.payments ?? null);
+  const checkout = new CheckoutService(deps.pool, deps.commerce ?? null);
   return {
     schema: await buildOrderSchema(),
     context: async (identity) => ({
       loaders: createOrderLoaders(deps.pool),
       inventory,
+      orders,
+      checkout,
       viewer: identity.viewer,
+      clientIp: identity.clientIp,
     }),
     checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
   };

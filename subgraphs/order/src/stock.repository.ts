@@ -82,3 +82,33 @@ export async function insertMissingStock(
   );
   return rowCount ?? 0;
 }
+
+/**
+ * Takes `quantity` units of a variant if that many are there (a guarded decrement: concurrent
+ * takers queue on the row and none can take it below zero). Returns false, changing nothing,
+ * when there are fewer or the variant has no stock row.
+ */
+export async function takeStock(
+  tx: Queryable,
+  variantId: string,
+  quantity: number,
+): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE orders.stock SET quantity = quantity - $2, updated_at = now()
+      WHERE variant_id = $1 AND quantity >= $2`,
+    [variantId, quantity],
+  );
+  return rowCount === 1;
+}
+
+/** Gives units back (a cancelled order's); a variant whose stock row is gone gets one again. */
+export async function returnStock(tx: Queryable, levels: readonly StockLevel[]): Promise<void> {
+  if (levels.length === 0) return;
+  await tx.query(
+    `INSERT INTO orders.stock AS s (variant_id, product_id, quantity)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ORDER BY 1
+     ON CONFLICT (variant_id) DO UPDATE
+       SET quantity = s.quantity + EXCLUDED.quantity, updated_at = now()`,
+    [levels.map((l) => l.variantId), levels.map((l) => l.productId), levels.map((l) => l.quantity)],
+  );
+}

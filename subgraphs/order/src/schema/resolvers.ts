@@ -1,4 +1,7 @@
-/** Thin resolvers for the stock fields and mutations; each is one InventoryService call. */
+/**
+ * Thin resolvers for the stock fields and mutations (each one InventoryService call), the list
+ * of every resolver of the subgraph, and its federation entry points.
+ */
 import {
   Arg,
   Ctx,
@@ -10,14 +13,18 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
-import type { Viewer } from '../../../../common/identity';
-import type { InventoryService, OrderContext } from '../inventory.service';
+import type { OrderSubgraphContext } from './context';
+import {
+  CheckoutResolver,
+  OrderFieldsResolver,
+  OrderLineFieldsResolver,
+  OrderQueryResolver,
+  PaymentFieldsResolver,
+  UserOrdersResolver,
+} from './order-resolvers';
 import { InventoryLevelInput, InventorySetPayload, Product, ProductVariant } from './types';
 
-export interface OrderSubgraphContext extends OrderContext {
-  inventory: InventoryService;
-  viewer: Viewer;
-}
+export type { OrderSubgraphContext } from './context';
 
 @Resolver(() => Product)
 export class ProductStockResolver {
@@ -100,10 +107,20 @@ export const referenceResolvers = {
       return { id: ref.id };
     },
   },
+  User: {
+    __resolveReference: (ref: { id: string }, ctx: OrderSubgraphContext) =>
+      ctx.orders.userReference(ctx, ref.id),
+  },
 };
 
 export const resolvers = [
   ProductStockResolver,
   VariantStockResolver,
   InventoryMutationResolver,
+  OrderQueryResolver,
+  CheckoutResolver,
+  OrderFieldsResolver,
+  OrderLineFieldsResolver,
+  PaymentFieldsResolver,
+  UserOrdersResolver,
 ] as const;

@@ -1,0 +1,513 @@
+/**
+ * Checkout: turns a cart into a paid order, all or nothing.
+ *
+ * Before the transaction (no side effects): the input is checked, then the cart (cart service),
+ * the shopper's email and saved address (user service, signed-in shoppers only, when needed) and
+ * the current prices (product service) are read, and the totals computed. Prices always come
+ * from the catalog at this moment, never from the client.
+ *
+ * Then ONE PostgreSQL transaction: claim the idempotency key, take the stock line by line with a
+ * guarded decrement (in variant id order, so concurrent checkouts never deadlock), insert the
+ * order, its lines and its first status, append the `order.placed` and `cart.checked_out`
+ * events to the outbox, capture the payment, record it, and commit. Any line short of stock,
+ * or a declined card, rolls all of it back: no order, stock untouched, no event, no charge.
+ * The capture comes last, once everything else is written, so a card is only charged for an
+ * order that is about to commit. The cart is emptied after the commit, by the outbox, so an
+ * order stands even while the cart service is down.
+ *
+ * Idempotency: the key belongs to the caller (the shopper, or for a guest the cart) and is
+ * bound to a hash of the normalised input. The same key and input return the first order (one
+ * order, one charge), also when the requests race: the second waits on the first's key row and
+ * then answers with its order. The same key with another input is IDEMPOTENCY_KEY_REUSED. Only
+ * a placed order uses up a key: a failed attempt (declined card, stock, cart, address) rolls the
+ * key back with everything else, so the shopper can fix the problem (another card, another
+ * address) and retry under the same key. Recording failures would pin the key to an outcome
+ * that depends on things outside the input (the cart's contents, the stock, the card), and a
+ * client following the advice "retry with the same key" would be stuck with it.
+ */
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+import { errors } from '../../../common/errors';
+import type { RequestIdentity, Viewer } from '../../../common/identity';
+import { inTransaction } from '../../../common/postgres';
+import type { CheckoutErrorCode, Order, PostalAddress, UserError } from './domain';
+import { cartCheckedOutPayload, lineDisplayTitle, orderEventPayload } from './events';
+import type { OrderLoaders } from './loaders';
+import { OutboxEventType } from './notifications/events';
+import {
+  appendOutbox,
+  appendStatusHistory,
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  findIdempotencyKey,
+  insertOrder,
+  insertOrderLines,
+  insertPayment,
+  type IdempotencyRecord,
+  type NewOrderLine,
+} from './order.repository';
+import type { PaymentProvider } from './payments';
+import { lineTotal, orderTotals, type OrderTotals, type PricingRules } from './pricing';
+import type { AccountSource, CartSource, CheckoutCart, PriceSource } from './sources';
+import { SubgraphCallError } from './subgraph-client';
+import { stockByVariantIds, takeStock } from './stock.repository';
+import { checkAddress, normaliseEmail, validEmail, type AddressFields } from './validation';
+
+/** Who is asking, and the loaders of this request. */
+export interface CheckoutContext {
+  viewer: Viewer;
+  clientIp: string | null;
+  loaders: OrderLoaders;
+}
+
+export interface CheckoutInput {
+  cartId: string;
+  idempotencyKey: string;
+  paymentToken: string;
+  shippingAddress?: (AddressFields & { isDefault?: boolean | null }) | null;
+  addressId?: string | null;
+  email?: string | null;
+}
+
+export interface CheckoutResult {
+  order: Order | null;
+  userErrors: UserError<CheckoutErrorCode>[];
+}
+
+/** What checkout needs from outside this service. */
+export interface CheckoutDependencies {
+  cart: CartSource;
+  prices: PriceSource;
+  accounts: AccountSource;
+  payments: PaymentProvider;
+  pricing: PricingRules;
+  /** The store's currency; every price must be in it. */
+  currency: string;
+}
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** An expected outcome found inside the transaction: it rolls back and is answered as is. */
+class CheckoutRejected extends Error {
+  constructor(readonly userErrors: UserError<CheckoutErrorCode>[]) {
+    super('checkout rejected');
+  }
+}
+
+const userError = (
+  code: CheckoutErrorCode,
+  message: string,
+  field: string[] | null,
+): UserError<CheckoutErrorCode> => ({ code, field, message });
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The input as it is compared across retries: trimmed, blank optional fields as null. */
+function normalisedInput(input: CheckoutInput): string {
+  const text = (value: string | null | undefined) => {
+    const trimmed = value?.trim() ?? '';
+    return trimmed === '' ? null : trimmed;
+  };
+  const a = input.shippingAddress;
+  return JSON.stringify({
+    cartId: input.cartId,
+    paymentToken: input.paymentToken,
+    shippingAddress: a
+      ? {
+          name: text(a.name),
+          line1: text(a.line1),
+          line2: text(a.line2),
+          city: text(a.city),
+          region: text(a.region),
+          postalCode: text(a.postalCode),
+          countryCode: text(a.countryCode),
+        }
+      : null,
+    addressId: text(input.addressId),
+    email: input.email?.trim() ? normaliseEmail(input.email) : null,
+  });
+}
+
+export class CheckoutService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly deps: CheckoutDependencies | null,
+  ) {}
+
+  async checkout(ctx: CheckoutContext, input: CheckoutInput): Promise<CheckoutResult> {
+    const deps = this.deps;
+    if (!deps) throw new Error('checkout is not configured: no payment provider or sources');
+    checkShape(input);
+    const signedIn = ctx.viewer.kind === 'user' ? ctx.viewer : null;
+    const scope = signedIn ? signedIn.sub : `guest:${input.cartId}`;
+    const key = input.idempotencyKey;
+    const inputHash = sha256(normalisedInput(input));
+
+    const seen = await findIdempotencyKey(this.pool, scope, key);
+    if (seen?.orderId) return this.replay(ctx, seen, inputHash);
+
+    const attempt = await this.attempt(ctx, deps, input, { scope, key, inputHash });
+    if ('taken' in attempt) {
+      const record = await findIdempotencyKey(this.pool, scope, key);
+      if (!record?.orderId) throw new Error('an idempotency key was taken without an order');
+      return this.replay(ctx, record, inputHash);
+    }
+    if (attempt.userErrors.length > 0) {
+      // A request racing this one with the same key may have placed the order meanwhile (and
+      // emptied the cart, hence CART_EMPTY here): then its order is the answer.
+      const record = await findIdempotencyKey(this.pool, scope, key);
+      if (record?.orderId) return this.replay(ctx, record, inputHash);
+    }
+    return attempt;
+  }
+
+  /** The answer to a key used before: its order for the same input, a userError otherwise. */
+  private async replay(
+    ctx: CheckoutContext,
+    record: IdempotencyRecord,
+    inputHash: string,
+  ): Promise<CheckoutResult> {
+    if (record.inputHash !== inputHash || !record.orderId) {
+      return {
+        order: null,
+        userErrors: [
+          userError(
+            'IDEMPOTENCY_KEY_REUSED',
+            'This idempotency key was used for another checkout. Use a new key for a new checkout.',
+            ['input', 'idempotencyKey'],
+          ),
+        ],
+      };
+    }
+    const order = await ctx.loaders.order.load(record.orderId);
+    if (!order) throw new Error(`order ${record.orderId} of an idempotency key is missing`);
+    return { order, userErrors: [] };
+  }
+
+  private async attempt(
+    ctx: CheckoutContext,
+    deps: CheckoutDependencies,
+    input: CheckoutInput,
+    idempotency: Idempotency,
+  ): Promise<CheckoutResult | { taken: true }> {
+    const signedIn = ctx.viewer.kind === 'user';
+    const checked = checkInput(input, signedIn);
+    if (Array.isArray(checked)) return rejected(checked);
+    const purchase = await this.gather(ctx, deps, input, checked);
+    if (Array.isArray(purchase)) return rejected(purchase);
+    return this.place(ctx, deps, input.paymentToken, idempotency, purchase);
+  }
+
+  /**
+   * Reads what the order needs (no side effects): the cart; the shopper's account when the email
+   * or the address comes from it; the current prices. Then the totals.
+   */
+  private async gather(
+    ctx: CheckoutContext,
+    deps: CheckoutDependencies,
+    input: CheckoutInput,
+    checked: CheckedInput,
+  ): Promise<Purchase | UserError<CheckoutErrorCode>[]> {
+    const identity: RequestIdentity = { viewer: ctx.viewer, clientIp: ctx.clientIp };
+    const needsAccount =
+      ctx.viewer.kind === 'user' && (checked.email === null || checked.address === null);
+    const [cart, account] = await Promise.all([
+      available('cart', deps.cart.cartForCheckout(identity, input.cartId)),
+      needsAccount ? available('user', deps.accounts.account(identity)) : Promise.resolve(null),
+    ]);
+    if (!cart) {
+      return [
+        userError('CART_NOT_FOUND', 'There is no such cart, or it has expired.', [
+          'input',
+          'cartId',
+        ]),
+      ];
+    }
+    // Per variant, in the cart's order (the order's lines show as the cart did).
+    const quantities = new Map<string, number>();
+    for (const line of cart.lines) {
+      if (line.quantity > 0) {
+        quantities.set(line.variantId, (quantities.get(line.variantId) ?? 0) + line.quantity);
+      }
+    }
+    if (quantities.size === 0) {
+      return [userError('CART_EMPTY', 'The cart is empty.', ['input', 'cartId'])];
+    }
+
+    let { email, address } = checked;
+    if (needsAccount) {
+      if (!account) throw errors.unauthenticated('The session has ended. Sign in again.');
+      email ??= normaliseEmail(account.email);
+      if (!address) {
+        const saved = account.addresses.find((a) => a.id === checked.addressId);
+        if (!saved) {
+          return [
+            userError('INVALID_ADDRESS', 'You have no saved address with this id.', [
+              'input',
+              'addressId',
+            ]),
+          ];
+        }
+        const { id: _id, ...postal } = saved;
+        address = postal;
+      }
+    }
+    if (!email || !address) throw new Error('checkout lost its email or address');
+
+    const variantIds = [...quantities.keys()];
+    const variants = await available('product', deps.prices.variants(variantIds));
+    const gone = variantIds.filter((id) => !variants.has(id));
+    if (gone.length > 0) {
+      return gone.map((id) =>
+        userError(
+          'INSUFFICIENT_STOCK',
+          `An item in the cart (variant ${id}) is no longer sold. Remove it and try again.`,
+          ['input', 'cartId'],
+        ),
+      );
+    }
+    const lines = variantIds.map((id): NewOrderLine => {
+      const variant = variants.get(id);
+      const quantity = quantities.get(id);
+      if (!variant || quantity === undefined) throw new Error('a priced line went missing');
+      if (variant.currency !== deps.currency) {
+        throw new Error(`variant ${id} is priced in ${variant.currency}, not ${deps.currency}`);
+      }
+      return {
+        variantId: id,
+        productId: variant.productId,
+        sku: variant.sku,
+        title: variant.productTitle,
+        variantTitle: variant.title,
+        quantity,
+        unitPrice: variant.price,
+        totalPrice: lineTotal(variant.price, quantity),
+      };
+    });
+    const totals = orderTotals(
+      lines.map((l) => l.totalPrice),
+      deps.pricing,
+    );
+    return { cart, email, address, lines, totals };
+  }
+
+  /** The transaction: all of it, or (rolled back) none of it. */
+  private async place(
+    ctx: CheckoutContext,
+    deps: CheckoutDependencies,
+    paymentToken: string,
+    idempotency: Idempotency,
+    purchase: Purchase,
+  ): Promise<CheckoutResult | { taken: true }> {
+    const { cart, lines, totals } = purchase;
+    // Same checkout, cart contents and total, same charge: a retry after a transaction that
+    // captured but did not commit is not charged twice. A cart changed in between is another
+    // purchase, charged under another key.
+    const paymentKey = `checkout_${sha256(
+      [idempotency.scope, idempotency.key, idempotency.inputHash, cart.version, totals.total].join(
+        '\n',
+      ),
+    )}`;
+    let placed: Order | { taken: true };
+    try {
+      placed = await inTransaction(this.pool, async (tx) => {
+        const claimed = await claimIdempotencyKey(
+          tx,
+          idempotency.scope,
+          idempotency.key,
+          idempotency.inputHash,
+        );
+        if (!claimed) return { taken: true as const };
+
+        // Row locks in one global order (variant id), so two checkouts never wait on each other
+        // in a cycle.
+        const short: NewOrderLine[] = [];
+        for (const line of [...lines].sort(byVariantId)) {
+          if (!(await takeStock(tx, line.variantId, line.quantity))) short.push(line);
+        }
+        if (short.length > 0) {
+          const left = await stockByVariantIds(
+            tx,
+            short.map((l) => l.variantId),
+          );
+          throw new CheckoutRejected(short.map((line) => shortage(line, left)));
+        }
+
+        const order = await insertOrder(tx, {
+          ownerSub: ctx.viewer.kind === 'user' ? ctx.viewer.sub : null,
+          email: purchase.email,
+          currency: deps.currency,
+          ...totals,
+          shippingAddress: purchase.address,
+          cartId: cart.id,
+        });
+        await insertOrderLines(tx, order.id, lines);
+        await appendStatusHistory(tx, order.id, 'PAID');
+        await appendOutbox(tx, OutboxEventType.OrderPlaced, orderEventPayload(order, lines));
+        await appendOutbox(
+          tx,
+          OutboxEventType.CartCheckedOut,
+          cartCheckedOutPayload(cart.id, order.id),
+        );
+
+        const charge = await deps.payments.capture({
+          amount: order.total,
+          currency: order.currency,
+          token: paymentToken,
+          idempotencyKey: paymentKey,
+          reference: `Order #${order.number} (cart ${cart.id})`,
+        });
+        if (!charge.ok) {
+          throw new CheckoutRejected([
+            userError(charge.code, charge.message, ['input', 'paymentToken']),
+          ]);
+        }
+        await insertPayment(tx, {
+          orderId: order.id,
+          provider: deps.payments.name,
+          providerRef: charge.ref,
+          last4: charge.last4,
+          currency: order.currency,
+          amountCaptured: order.total,
+        });
+        await completeIdempotencyKey(tx, idempotency.scope, idempotency.key, order.id);
+        return order;
+      });
+    } catch (error) {
+      if (error instanceof CheckoutRejected) return rejected(error.userErrors);
+      throw error;
+    }
+    if ('taken' in placed) return placed;
+    ctx.loaders.order.clear(placed.id).prime(placed.id, placed);
+    return { order: placed, userErrors: [] };
+  }
+}
+
+/** The email and address as far as the input alone decides them, or why they will not do. */
+interface CheckedInput {
+  /** Normalised; null when a signed-in shopper's account is to give it. */
+  email: string | null;
+  /** Checked; null when it is a saved address (`addressId`). */
+  address: PostalAddress | null;
+  addressId: string | null;
+}
+
+/** Everything the order is made of, read and priced. */
+interface Purchase {
+  cart: CheckoutCart;
+  email: string;
+  address: PostalAddress;
+  lines: NewOrderLine[];
+  totals: OrderTotals;
+}
+
+interface Idempotency {
+  scope: string;
+  key: string;
+  inputHash: string;
+}
+
+const rejected = (userErrors: UserError<CheckoutErrorCode>[]): CheckoutResult => ({
+  order: null,
+  userErrors,
+});
+
+function checkInput(
+  input: CheckoutInput,
+  signedIn: boolean,
+): CheckedInput | UserError<CheckoutErrorCode>[] {
+  const problems: UserError<CheckoutErrorCode>[] = [];
+  const email = input.email?.trim() ? normaliseEmail(input.email) : null;
+  if (email !== null && !validEmail(email)) {
+    problems.push(
+      userError('EMAIL_REQUIRED', 'Enter a valid email address for the order confirmation.', [
+        'input',
+        'email',
+      ]),
+    );
+  } else if (email === null && !signedIn) {
+    problems.push(
+      userError('EMAIL_REQUIRED', 'Enter an email address: the order confirmation is sent there.', [
+        'input',
+        'email',
+      ]),
+    );
+  }
+  const addressId = input.addressId?.trim() || null;
+  let address: PostalAddress | null = null;
+  if (input.shippingAddress && addressId) {
+    problems.push(
+      userError(
+        'INVALID_ADDRESS',
+        'Give either a shipping address or the id of a saved address, not both.',
+        ['input', 'addressId'],
+      ),
+    );
+  } else if (input.shippingAddress) {
+    const checked = checkAddress(input.shippingAddress);
+    if ('message' in checked) {
+      problems.push(
+        userError('INVALID_ADDRESS', checked.message, ['input', 'shippingAddress', checked.field]),
+      );
+    } else {
+      address = checked;
+    }
+  } else if (addressId && !signedIn) {
+    problems.push(
+      userError('INVALID_ADDRESS', 'Sign in to ship to a saved address, or enter the address.', [
+        'input',
+        'addressId',
+      ]),
+    );
+  } else if (!addressId) {
+    problems.push(
+      userError('INVALID_ADDRESS', 'Enter the shipping address.', ['input', 'shippingAddress']),
+    );
+  }
+  return problems.length > 0 ? problems : { email, address, addressId };
+}
+
+function shortage(
+  line: NewOrderLine,
+  left: Map<string, { quantity: number }>,
+): UserError<CheckoutErrorCode> {
+  const available = left.get(line.variantId)?.quantity ?? 0;
+  const what = lineDisplayTitle(line);
+  return userError(
+    'INSUFFICIENT_STOCK',
+    available === 0
+      ? `${what} is sold out.`
+      : `Only ${available} of ${what} left; the cart has ${line.quantity}.`,
+    ['input', 'cartId'],
+  );
+}
+
+const byVariantId = (a: { variantId: string }, b: { variantId: string }) =>
+  a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0;
+
+/** Malformed arguments are the client's bug, not the shopper's: BAD_USER_INPUT. */
+function checkShape(input: CheckoutInput): void {
+  const key = input.idempotencyKey;
+  if (key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw errors.badUserInput(
+      `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`,
+      'input.idempotencyKey',
+    );
+  }
+  if (input.paymentToken.trim() === '' || input.paymentToken.length > 500) {
+    throw errors.badUserInput('paymentToken must be 1 to 500 characters.', 'input.paymentToken');
+  }
+  if (input.cartId.trim() === '' || input.cartId.length > 200) {
+    throw errors.badUserInput('cartId must be 1 to 200 characters.', 'input.cartId');
+  }
+}
+
+/** Another service that does not answer makes checkout fail with SUBGRAPH_UNAVAILABLE. */
+async function available<T>(service: string, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof SubgraphCallError) throw errors.subgraphUnavailable(service);
+    throw error;
+  }
+}

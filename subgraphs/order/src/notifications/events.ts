@@ -1,0 +1,146 @@
+/**
+ * The events the order service writes to its outbox, and their payloads (JSON). The writer
+ * (checkout, fulfilment, cancel, refund) appends a row in the same transaction as the change;
+ * the dispatcher delivers it afterwards. Payloads are read defensively: a row is data written by
+ * another version of the service, not a type the compiler has checked.
+ */
+
+export const OutboxEventType = {
+  OrderPlaced: 'order.placed',
+  OrderFulfilled: 'order.fulfilled',
+  OrderCancelled: 'order.cancelled',
+  OrderRefunded: 'order.refunded',
+  CartCheckedOut: 'cart.checked_out',
+} as const;
+
+export type OrderEventType =
+  | typeof OutboxEventType.OrderPlaced
+  | typeof OutboxEventType.OrderFulfilled
+  | typeof OutboxEventType.OrderCancelled
+  | typeof OutboxEventType.OrderRefunded;
+
+export const orderEventTypes: readonly OrderEventType[] = [
+  OutboxEventType.OrderPlaced,
+  OutboxEventType.OrderFulfilled,
+  OutboxEventType.OrderCancelled,
+  OutboxEventType.OrderRefunded,
+];
+
+/** Money as the API shows it: `{ amount: "19.99", currencyCode: "USD" }`. */
+export interface MoneyPayload {
+  amount: string;
+  currencyCode: string;
+}
+
+export interface OrderLinePayload {
+  sku: string;
+  title: string;
+  quantity: number;
+  unitPrice: MoneyPayload;
+}
+
+/** `order.placed`, `order.fulfilled`, `order.cancelled` and `order.refunded`. */
+export interface OrderEventPayload {
+  orderId: string;
+  /** The order number customers see (`#100123`). */
+  number: string | number;
+  /** Where the customer's notifications go. */
+  email: string;
+  /** The order's status after the change (`PAID`, `FULFILLED`, `CANCELLED`, `REFUNDED`). */
+  status: string;
+  total: MoneyPayload;
+  lines: OrderLinePayload[];
+  /** `order.fulfilled`: the parcel's tracking number, when there is one. */
+  trackingNumber?: string;
+  /** `order.refunded` (and `order.cancelled`): how much was given back. */
+  refundedAmount?: MoneyPayload;
+}
+
+/** `cart.checked_out`: the order was placed from this cart, so the cart service empties it. */
+export interface CartCheckedOutPayload {
+  cartId: string;
+  orderId: string;
+}
+
+/** A row whose payload can never be delivered as it is (the dispatcher parks it). */
+export class InvalidPayloadError extends Error {
+  constructor(type: string, problem: string) {
+    super(`invalid ${type} payload: ${problem}`);
+    this.name = 'InvalidPayloadError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, type: string, what: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidPayloadError(type, `${what} must be an object`);
+  }
+  return value as Json;
+}
+
+function text(value: unknown, type: string, what: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidPayloadError(type, `${what} must be a non-empty string`);
+  }
+  return value;
+}
+
+function money(value: unknown, type: string, what: string): MoneyPayload {
+  const m = object(value, type, what);
+  const amount = text(m.amount, type, `${what}.amount`);
+  if (!/^-?\d+\.\d{2}$/.test(amount)) {
+    throw new InvalidPayloadError(type, `${what}.amount must be a decimal with two places`);
+  }
+  const currencyCode = text(m.currencyCode, type, `${what}.currencyCode`);
+  if (!/^[A-Z]{3}$/.test(currencyCode)) {
+    throw new InvalidPayloadError(type, `${what}.currencyCode must be an ISO 4217 code`);
+  }
+  return { amount, currencyCode };
+}
+
+const EMAIL = /^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/;
+
+export function parseOrderEvent(type: string, payload: unknown): OrderEventPayload {
+  const p = object(payload, type, 'the payload');
+  const email = text(p.email, type, 'email').trim();
+  if (!EMAIL.test(email)) throw new InvalidPayloadError(type, 'email is not an email address');
+  const number = p.number;
+  if (!(typeof number === 'number' && Number.isSafeInteger(number)) && typeof number !== 'string') {
+    throw new InvalidPayloadError(type, 'number must be a string or an integer');
+  }
+  if (!Array.isArray(p.lines)) throw new InvalidPayloadError(type, 'lines must be an array');
+  const lines = p.lines.map((raw, i) => {
+    const line = object(raw, type, `lines[${i}]`);
+    const quantity = line.quantity;
+    if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity < 0) {
+      throw new InvalidPayloadError(type, `lines[${i}].quantity must be a whole number`);
+    }
+    return {
+      sku: text(line.sku, type, `lines[${i}].sku`),
+      title: text(line.title, type, `lines[${i}].title`),
+      quantity,
+      unitPrice: money(line.unitPrice, type, `lines[${i}].unitPrice`),
+    };
+  });
+  const event: OrderEventPayload = {
+    orderId: text(p.orderId, type, 'orderId'),
+    number,
+    email,
+    status: text(p.status, type, 'status'),
+    total: money(p.total, type, 'total'),
+    lines,
+  };
+  if (typeof p.trackingNumber === 'string' && p.trackingNumber.trim() !== '') {
+    event.trackingNumber = p.trackingNumber.trim();
+  }
+  if (p.refundedAmount !== undefined && p.refundedAmount !== null) {
+    event.refundedAmount = money(p.refundedAmount, type, 'refundedAmount');
+  }
+  return event;
+}
+
+export function parseCartCheckedOut(type: string, payload: unknown): CartCheckedOutPayload {
+  const p = object(payload, type, 'the payload');
+  return { cartId: text(p.cartId, type, 'cartId'), orderId: text(p.orderId, type, 'orderId') };
+}

@@ -1,0 +1,109 @@
+/**
+ * What the order service does with its outbox events: emails the customer about order events,
+ * and tells the cart service to empty a cart that was checked out.
+ *
+ * Emails are sent at most once per event in all but one narrow case. Before sending, the handler
+ * looks for the event in `notifications_sent`; right after the mail server accepts the message
+ * (250), it records the event there, in its own statement, committed at once and independent of
+ * the dispatcher's batch. So a batch that rolls back, a dispatcher restarted mid-way or a replica
+ * taking over never sends an accepted email again. The one window left: the process dies (or
+ * PostgreSQL fails) between the server's 250 and that insert; the event is then delivered again
+ * and the email sent twice. Never sending twice would mean recording before sending, which loses
+ * the email when the process dies before the send; at-least-once is the better failure. The
+ * duplicate carries the same Message-ID (`<type.eventId@sender-domain>`) so mail systems that
+ * de-duplicate on it can; Amazon SES replaces Message-ID, so there the id travels in the
+ * `X-Storefront-Message-Id` header.
+ */
+import { MailRejectedError, type Mailer } from '../../../../common/mail';
+import type { Logger } from '../../../../common/logger';
+import { cartServiceClient, type CartService } from './cart-client';
+import {
+  describeError,
+  PermanentDeliveryError,
+  type OutboxHandler,
+  type OutboxHandlers,
+} from './dispatcher';
+import { renderOrderEmail } from './emails';
+import {
+  OutboxEventType,
+  orderEventTypes,
+  parseCartCheckedOut,
+  parseOrderEvent,
+  type OrderEventType,
+} from './events';
+import { notificationSent, recordNotificationSent } from './sent.repository';
+
+export interface NotificationHandlerOptions {
+  mailer: Mailer;
+  /** The cart subgraph's GraphQL endpoint (CART_SUBGRAPH_URL). */
+  cartUrl: string;
+  /** INTERNAL_IDENTITY_SECRET, to sign the order service's identity for the cart service. */
+  identitySecret: string;
+  logger: Logger;
+  /** Signs the emails; default "Storefront". */
+  storeName?: string;
+}
+
+/** The Message-ID of the email for an event: stable across redeliveries. */
+export const notificationMessageId = (type: string, eventId: string) => `${type}.${eventId}`;
+
+function orderEmailHandler(
+  type: OrderEventType,
+  options: NotificationHandlerOptions,
+): OutboxHandler {
+  const { mailer, logger } = options;
+  return async (event, { db, schema }) => {
+    const order = parseOrderEvent(event.type, event.payload);
+    if (await notificationSent(db, schema, event.eventId)) {
+      logger.info('order email already sent; not sending it again', {
+        eventId: event.eventId,
+        type,
+      });
+      return;
+    }
+    const email = renderOrderEmail(type, order, options.storeName);
+    try {
+      await mailer.send({
+        to: order.email,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        messageId: notificationMessageId(type, event.eventId),
+      });
+    } catch (error) {
+      if (error instanceof MailRejectedError && error.permanent) {
+        throw new PermanentDeliveryError(error.message);
+      }
+      throw error;
+    }
+    try {
+      await recordNotificationSent(db, schema, event.eventId);
+    } catch (error) {
+      // The email is out. Failing here would send it again; the outbox row is still marked
+      // delivered when the batch commits, which is the second guard.
+      logger.error('order email sent but not recorded; a redelivery would send it again', {
+        eventId: event.eventId,
+        type,
+        error: describeError(error),
+      });
+    }
+    logger.info('order email sent', { eventId: event.eventId, type, orderId: order.orderId });
+  };
+}
+
+function cartCheckedOutHandler(cart: CartService): OutboxHandler {
+  return async (event) => {
+    const { cartId, orderId } = parseCartCheckedOut(event.type, event.payload);
+    await cart.checkedOut(cartId, orderId);
+  };
+}
+
+/** The handlers for every event type the order service writes to its outbox. */
+export function createNotificationHandlers(options: NotificationHandlerOptions): OutboxHandlers {
+  const cart = cartServiceClient({ url: options.cartUrl, identitySecret: options.identitySecret });
+  const handlers: Record<string, OutboxHandler> = {
+    [OutboxEventType.CartCheckedOut]: cartCheckedOutHandler(cart),
+  };
+  for (const type of orderEventTypes) handlers[type] = orderEmailHandler(type, options);
+  return handlers;
+}

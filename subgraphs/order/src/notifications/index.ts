@@ -1,0 +1,91 @@
+/**
+ * Order notifications: the outbox dispatcher with the order service's handlers, as main.ts
+ * starts it. See README.md in this folder.
+ */
+import type { Pool } from 'pg';
+import { env, loadConfig } from '../../../../common/config';
+import type { Logger } from '../../../../common/logger';
+import { createSmtpMailer, type Mailer } from '../../../../common/mail';
+import { startOutboxDispatcher, type OutboxDispatcher } from './dispatcher';
+import { createNotificationHandlers } from './handlers';
+
+export {
+  backoffDelay,
+  PermanentDeliveryError,
+  startOutboxDispatcher,
+  type DeliveryContext,
+  type OutboxDispatcher,
+  type OutboxDispatcherOptions,
+  type OutboxHandler,
+  type OutboxHandlers,
+} from './dispatcher';
+export { createNotificationHandlers, notificationMessageId } from './handlers';
+export * from './events';
+export type { OutboxEvent } from './outbox.repository';
+
+/** The environment the notifications read (merged into the order service's settings). */
+export const notificationSettings = {
+  /** smtp://user:pass@host:port or smtps://…; Amazon SES in production (see common/mail.ts). */
+  smtpUrl: env.url('SMTP_URL', undefined, ['smtp', 'smtps']),
+  mailFrom: env.string('MAIL_FROM', 'Storefront <orders@example.com>'),
+  outboxPollMs: env.int('OUTBOX_POLL_MS', 1_000, { min: 10, max: 600_000 }),
+  cartSubgraphUrl: env.url('CART_SUBGRAPH_URL', 'http://localhost:4004/graphql'),
+};
+
+export type NotificationConfig = ReturnType<typeof loadNotificationConfig>;
+
+export const loadNotificationConfig = (source: Record<string, string | undefined> = process.env) =>
+  loadConfig(notificationSettings, source);
+
+export interface StartNotificationsOptions {
+  pool: Pool;
+  logger: Logger;
+  /** INTERNAL_IDENTITY_SECRET. */
+  identitySecret: string;
+  smtpUrl: string;
+  mailFrom: string;
+  outboxPollMs: number;
+  cartSubgraphUrl: string;
+  /** Instead of the SMTP mailer built from smtpUrl and mailFrom (the caller closes it). */
+  mailer?: Mailer;
+  batchSize?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * Starts delivering the outbox: every replica of the order service may run one. `stop()` waits
+ * for the batch in progress and closes the mail connections; call it before ending the pool.
+ */
+export function startNotifications(options: StartNotificationsOptions): OutboxDispatcher {
+  const ownMailer = options.mailer === undefined;
+  const mailer =
+    options.mailer ?? createSmtpMailer({ url: options.smtpUrl, from: options.mailFrom });
+  const handlers = createNotificationHandlers({
+    mailer,
+    cartUrl: options.cartSubgraphUrl,
+    identitySecret: options.identitySecret,
+    logger: options.logger,
+    storeName: displayName(options.mailFrom),
+  });
+  const dispatcher = startOutboxDispatcher({
+    pool: options.pool,
+    handlers,
+    logger: options.logger,
+    batchSize: options.batchSize ?? 20,
+    pollIntervalMs: options.outboxPollMs,
+    maxBackoffMs: options.maxBackoffMs ?? 15 * 60_000,
+  });
+  return {
+    drain: () => dispatcher.drain(),
+    async stop() {
+      await dispatcher.stop();
+      if (ownMailer) await mailer.close();
+    },
+  };
+}
+
+/** "Storefront" for `Storefront <orders@example.com>`. */
+function displayName(from: string): string {
+  const match = /^\s*"?([^"<]+?)"?\s*</.exec(from);
+  return match ? match[1].trim() : 'Storefront';
+}
