@@ -112,7 +112,7 @@ it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () =
   expect(second.exitCode).toBe(0);
 
   // Nothing it started is left listening.
-  for (const port of [4610, 4611, 4612, 4613, 4614, 4001, 4002, 4003]) {
+  for (const port of [4610, 4611, 4612, 4613, 4614, 4001, 4002, 4003, 4004]) {
     await expect(
       fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) }),
     ).rejects.toThrow();
