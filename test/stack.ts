@@ -10,6 +10,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createMemoryCache, createRedisCache, type SharedCache } from '../common/cache';
 import { createDynamoClient } from '../common/dynamo';
 import type { RunningServer } from '../common/http';
+import { startEmbeddedSmtp, type EmbeddedSmtp } from '../common/embedded/smtp';
 import { createLogger } from '../common/logger';
 import { createPool } from '../common/postgres';
 import { serveSubgraph } from '../common/subgraph';
@@ -17,6 +18,7 @@ import { loadGatewayConfig } from '../gateway/src/config';
 import { startGateway } from '../gateway/src/server';
 import { loadPricingRules } from '../subgraphs/order/src/config';
 import { TestPaymentProvider } from '../subgraphs/order/src/payments';
+import { startNotifications } from '../subgraphs/order/src/notifications';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
 import { subgraphSources } from '../subgraphs/order/src/sources';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
@@ -48,6 +50,8 @@ export interface StackOptions {
    * products (the seeded table's counts are asserted elsewhere).
    */
   privateCatalog?: boolean;
+  /** Run the order service's outbox dispatcher, mailing to an in-process SMTP server. */
+  notifications?: boolean;
 }
 
 export interface Stack {
@@ -57,6 +61,8 @@ export interface Stack {
   order: RunningServer;
   user: RunningServer;
   cart: RunningServer;
+  /** The mail server the dispatcher sends to (with `notifications`). */
+  mail: EmbeddedSmtp | null;
   counters: Counters;
   cache: SharedCache;
   dynamo: DynamoDBClient;
@@ -218,6 +224,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COGNITO_CLIENT_ID: cognito().clientId,
     COGNITO_JWKS_URL: cognito().jwksUrl,
   });
+  const mail = options.notifications ? await startEmbeddedSmtp() : null;
+  const outbox = mail
+    ? startNotifications({
+        pool,
+        logger,
+        identitySecret,
+        smtpUrl: mail.url,
+        mailFrom: 'Storefront <orders@example.com>',
+        outboxPollMs: 25,
+        cartSubgraphUrl: `http://127.0.0.1:${cart.port}/graphql`,
+      })
+    : null;
   const gateway = await startGateway(config, logger, { host: '127.0.0.1' });
 
   return {
@@ -227,6 +245,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     order,
     user,
     cart,
+    mail,
     counters,
     cache,
     dynamo,
@@ -235,6 +254,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.allSettled([product.close(), order.close(), user.close(), cart.close()]);
       cognitoApi.destroy();
       cartDynamo.destroy();
+      await outbox?.stop();
+      await mail?.stop();
       await Promise.all([pool.end(), paymentsPool.end()]);
       dynamo.destroy();
       if (typeof options.cache !== 'object') await baseCache.close();
