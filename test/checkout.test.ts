@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { serviceIdentity, type Viewer } from '../common/identity';
 import type { CheckoutCart } from '../subgraphs/order/src/sources';
-import { SubgraphCallError } from '../subgraphs/order/src/subgraph-client';
+import { SubgraphCallError } from '../common/subgraph-client';
 import type { PaymentProvider } from '../subgraphs/order/src/payments';
 import {
   anonymous,

@@ -7,7 +7,7 @@
 import { anonymous } from '../../../common/identity';
 import { parseMinorUnits } from '../../../common/money';
 import type { CatalogVariant } from './domain';
-import { callSubgraph, type SubgraphEndpoint } from './subgraph-client';
+import { callSubgraph, type SubgraphEndpoint } from '../../../common/subgraph-client';
 
 export interface Catalog {
   /** The variants the catalog has, by id; ids it does not know are left out. */

@@ -4,7 +4,7 @@
  * identity (the `service` group), which the user service answers for any user.
  */
 import { serviceIdentity } from '../../../common/identity';
-import { callSubgraph, type SubgraphEndpoint } from './subgraph-client';
+import { callSubgraph, type SubgraphEndpoint } from '../../../common/subgraph-client';
 
 export interface ShopperContact {
   email: string;

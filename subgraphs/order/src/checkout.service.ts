@@ -49,7 +49,7 @@ import {
 import type { PaymentProvider } from './payments';
 import { lineTotal, orderTotals, type OrderTotals, type PricingRules } from './pricing';
 import type { AccountSource, CartSource, CheckoutCart, PriceSource } from './sources';
-import { SubgraphCallError } from './subgraph-client';
+import { SubgraphCallError } from '../../../common/subgraph-client';
 import { stockByVariantIds, takeStock } from './stock.repository';
 import { checkAddress, normaliseEmail, validEmail, type AddressFields } from './validation';
 

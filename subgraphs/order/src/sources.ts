@@ -8,7 +8,11 @@
 import { anonymous, type RequestIdentity } from '../../../common/identity';
 import { parseMinorUnits } from '../../../common/money';
 import type { PostalAddress } from './domain';
-import { callSubgraph, SubgraphCallError, type SubgraphEndpoint } from './subgraph-client';
+import {
+  callSubgraph,
+  SubgraphCallError,
+  type SubgraphEndpoint,
+} from '../../../common/subgraph-client';
 
 /** A cart as checkout sees it (the cart service's internal `cartForCheckout`). */
 export interface CheckoutCart {

@@ -2,11 +2,14 @@
  * Calls another subgraph of the store directly (not through the gateway), with an identity
  * assertion signed like the gateway signs it: the subgraph trusts nothing else.
  */
-import { IDENTITY_HEADER, signIdentity, type RequestIdentity } from '../../../common/identity';
+import { IDENTITY_HEADER, signIdentity, type RequestIdentity } from './identity';
 
 export interface SubgraphEndpoint {
-  /** The subgraph's GraphQL endpoint, for example PRODUCT_SUBGRAPH_URL. */
-  url: string;
+  /**
+   * The subgraph's GraphQL endpoint, for example PRODUCT_SUBGRAPH_URL. Read at every call, so a
+   * getter can supply a URL known only later (a test stack on free ports).
+   */
+  readonly url: string;
   /** INTERNAL_IDENTITY_SECRET, shared with the gateway and the other subgraphs. */
   identitySecret: string;
   timeoutMs?: number;
