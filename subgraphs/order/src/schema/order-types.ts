@@ -1,4 +1,5 @@
 /** The GraphQL types of checkout and orders. */
+import { AddressInput } from '../../../../common/address';
 import { AdminUserError } from '../../../../common/admin-errors';
 import { PageInfo } from '../../../../common/pagination';
 import {
@@ -109,42 +110,6 @@ export class CheckoutUserError {
  * The same input type as the user subgraph's (Federation merges input types by intersection, so
  * the definitions must agree field by field). Checkout ignores `isDefault`.
  */
-@InputType({ description: 'A postal address to ship to.' })
-export class AddressInput {
-  @Field({ description: 'Recipient, 1 to 100 characters.' })
-  name!: string;
-
-  @Field({ description: 'Street and number, 1 to 200 characters.' })
-  line1!: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description: 'Apartment, suite, floor; up to 200 characters.',
-  })
-  line2?: string | null;
-
-  @Field({ description: 'City or town, 1 to 100 characters.' })
-  city!: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description: 'State, province or county; up to 100 characters.',
-  })
-  region?: string | null;
-
-  @Field({ description: 'Postal or ZIP code, 1 to 20 characters.' })
-  postalCode!: string;
-
-  @Field({ description: 'ISO 3166-1 alpha-2 country code in capitals, for example "US".' })
-  countryCode!: string;
-
-  @Field(() => Boolean, {
-    nullable: true,
-    description:
-      'Make this the default address. The first address is the default whatever this says.',
-  })
-  isDefault?: boolean | null;
-}
 
 @InputType({ description: 'What checkout needs to turn a cart into a paid order.' })
 export class CheckoutInput {

@@ -1,4 +1,5 @@
 /** Thin resolvers: each turns its arguments into one AccountService or UserService call. */
+import { AddressInput } from '../../../../common/address';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { AccountService } from '../account.service';
 import type { User as UserRecord } from '../domain';
@@ -6,7 +7,6 @@ import type { UserContext, UserService } from '../user.service';
 import {
   Address,
   AddressAddPayload,
-  AddressInput,
   AddressRemovePayload,
   ConfirmSignUpInput,
   ConfirmSignUpPayload,

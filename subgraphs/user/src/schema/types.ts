@@ -102,42 +102,6 @@ export class ProfileUpdateInput {
   name?: string | null;
 }
 
-@InputType({ description: 'A postal address to ship to.' })
-export class AddressInput {
-  @Field({ description: 'Recipient, 1 to 100 characters.' })
-  name!: string;
-
-  @Field({ description: 'Street and number, 1 to 200 characters.' })
-  line1!: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description: 'Apartment, suite, floor; up to 200 characters.',
-  })
-  line2?: string | null;
-
-  @Field({ description: 'City or town, 1 to 100 characters.' })
-  city!: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description: 'State, province or county; up to 100 characters.',
-  })
-  region?: string | null;
-
-  @Field({ description: 'Postal or ZIP code, 1 to 20 characters.' })
-  postalCode!: string;
-
-  @Field({ description: 'ISO 3166-1 alpha-2 country code in capitals, for example "US".' })
-  countryCode!: string;
-
-  @Field(() => Boolean, {
-    nullable: true,
-    description:
-      'Make this the default address. The first address is the default whatever this says.',
-  })
-  isDefault?: boolean | null;
-}
 
 @ObjectType({ description: 'A saved shipping address of the signed-in user.' })
 export class Address {
