@@ -16,6 +16,7 @@ export const subgraphRegistry: readonly SubgraphInfo[] = [
   { name: 'order', port: 4002, entry: 'dist/subgraphs/order/src/main.js' },
   { name: 'user', port: 4003, entry: 'dist/subgraphs/user/src/main.js' },
   { name: 'cart', port: 4004, entry: 'dist/subgraphs/cart/src/main.js' },
+  { name: 'search', port: 4005, entry: 'dist/subgraphs/search/src/main.js' },
 ];
 
 /** `PRODUCT_SUBGRAPH_URL` for `product`. */

@@ -1,0 +1,32 @@
+import { env, loadConfig } from '../../../common/config';
+import { subgraphRegistry, subgraphUrlVariable } from '../../registry';
+
+/** Another subgraph's URL: its `<NAME>_SUBGRAPH_URL`, by default its local port. */
+function subgraphUrl(name: string, fallbackPort: number) {
+  const port = subgraphRegistry.find((s) => s.name === name)?.port ?? fallbackPort;
+  return env.url(subgraphUrlVariable(name), `http://localhost:${port}/graphql`);
+}
+
+export const searchSettings = {
+  identitySecret: env.secret('INTERNAL_IDENTITY_SECRET'),
+  port: env.port('PORT', 4005),
+  databaseUrl: env.url('DATABASE_URL', undefined, ['postgres', 'postgresql']),
+  databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 2, max: 200 }),
+  /** The PostgreSQL schema of the index (one database can hold several, for example in tests). */
+  schema: env.string('SEARCH_SCHEMA', 'search'),
+  /** The catalog's change feed. */
+  productSubgraphUrl: subgraphUrl('product', 4001),
+  /** Stock. */
+  orderSubgraphUrl: subgraphUrl('order', 4002),
+  /** How often the catalog's change feed is read; a change is searchable within about this. */
+  feedPollMs: env.int('SEARCH_FEED_POLL_MS', 1_000, { min: 100, max: 600_000 }),
+  /** How far back each feed read starts, for index lag and clock skew between writers. */
+  feedLookbackMs: env.int('SEARCH_FEED_LOOKBACK_MS', 10_000, { min: 0, max: 3_600_000 }),
+  /** The currency of price facet labels. */
+  currencyCode: env.string('STORE_CURRENCY', 'USD'),
+};
+
+export type SearchConfig = ReturnType<typeof loadSearchConfig>;
+
+export const loadSearchConfig = (source: Record<string, string | undefined> = process.env) =>
+  loadConfig(searchSettings, source);

@@ -1,0 +1,204 @@
+/**
+ * Keeps the index in step with the catalog. The product service's change feed is read from the
+ * last position the index reached (minus a lookback, since DynamoDB indexes are eventually
+ * consistent and writers' clocks differ), so every create and update arrives at least once, also
+ * after the search service was down: it catches up from where it was. Writes are idempotent (an
+ * older version never replaces a newer one), so re-reading is harmless. Stock flags come from the
+ * order service: fetched when a product is first indexed, refreshed when the order service
+ * reports a change, and both paths lock the products they write so neither undoes the other.
+ */
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from '../../../common/logger';
+import { inTransaction } from '../../../common/postgres';
+import type { CatalogDocument } from './domain';
+import {
+  feedPosition,
+  indexedProducts,
+  lockProducts,
+  rebuildLexicon,
+  removeUnseen,
+  saveFeedPosition,
+  setInStock,
+  upsertDocuments,
+} from './index.repository';
+import type { CatalogFeed, StockSource } from './sources';
+
+export const CATALOG_FEED = 'catalog';
+
+export interface IndexerOptions {
+  /** How often the feed is read (SEARCH_FEED_POLL_MS). */
+  pollMs: number;
+  /** How far before the saved position each read starts (SEARCH_FEED_LOOKBACK_MS). */
+  lookbackMs: number;
+  /** Documents per feed page. */
+  pageSize: number;
+}
+
+export interface ReindexResult {
+  documents: number;
+  removed: number;
+  ms: number;
+}
+
+export class CatalogIndexer {
+  constructor(
+    private readonly pool: Pool,
+    private readonly feed: CatalogFeed,
+    private readonly stock: StockSource,
+    private readonly logger: Logger,
+    private readonly options: IndexerOptions,
+  ) {}
+
+  /**
+   * Reads the feed from the saved position to its end and indexes what changed; returns the
+   * number of documents written. Only one replica reads at a time; the others return 0.
+   */
+  async catchUp(): Promise<number> {
+    return (await this.withFeedLock(false, () => this.readFeed())) ?? 0;
+  }
+
+  /**
+   * Rebuilds the index from the whole catalog: every document rewritten with fresh stock,
+   * documents the catalog no longer has removed, the lexicon recounted.
+   */
+  async reindex(): Promise<ReindexResult> {
+    const started = Date.now();
+    const result = await this.withFeedLock(true, async () => {
+      const { rows } = await this.pool.query<{ now: Date }>('SELECT now()');
+      const since = rows[0].now;
+      let after: string | null = null;
+      let documents = 0;
+      for (;;) {
+        const page = await this.feed.changes(after, this.options.pageSize);
+        documents += await this.apply(page.documents, true);
+        if (page.endPosition) {
+          await saveFeedPosition(this.pool, CATALOG_FEED, page.endPosition);
+          after = page.endPosition;
+        }
+        if (!page.hasMore || page.documents.length === 0) break;
+      }
+      const removed = await inTransaction(this.pool, async (tx) => {
+        const count = await removeUnseen(tx, since);
+        await rebuildLexicon(tx);
+        return count;
+      });
+      return { documents, removed };
+    });
+    const { documents, removed } = result ?? { documents: 0, removed: 0 };
+    return { documents, removed, ms: Date.now() - started };
+  }
+
+  /** Re-reads stock for these products from the order service and updates their flags. */
+  async refreshStock(productIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(productIds)];
+    if (ids.length === 0) return;
+    await inTransaction(this.pool, async (tx) => {
+      await lockProducts(tx, ids);
+      const known = [...(await indexedProducts(tx, ids))];
+      // Products not indexed yet get their stock read when the feed brings them.
+      if (known.length > 0) await setInStock(tx, await this.stock.inStock(known));
+    });
+  }
+
+  /** Reads the feed every `pollMs` until stopped. */
+  start(): { stop(): Promise<void> } {
+    let stopped = false;
+    let timer: NodeJS.Timeout | null = null;
+    let running: Promise<void> = Promise.resolve();
+    let failing = false;
+    const tick = () => {
+      running = this.catchUp()
+        .then((written) => {
+          if (failing) this.logger.info('catalog feed reachable again');
+          failing = false;
+          if (written > 0) this.logger.info('indexed catalog changes', { documents: written });
+        })
+        .catch((error: unknown) => {
+          if (!failing) {
+            this.logger.warn('catalog feed not read; retrying', {
+              error: error instanceof Error ? error.message : String(error),
+            });
+          }
+          failing = true;
+        })
+        .finally(() => {
+          if (!stopped) timer = setTimeout(tick, this.options.pollMs);
+        });
+    };
+    tick();
+    return {
+      stop: async () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        await running;
+      },
+    };
+  }
+
+  private async readFeed(): Promise<number> {
+    const position = await feedPosition(this.pool, CATALOG_FEED);
+    let after = position === null ? null : this.lookbackFrom(position);
+    let written = 0;
+    for (;;) {
+      const page = await this.feed.changes(after, this.options.pageSize);
+      written += await this.apply(page.documents, false);
+      if (page.endPosition) {
+        await saveFeedPosition(this.pool, CATALOG_FEED, page.endPosition);
+        after = page.endPosition;
+      }
+      if (!page.hasMore || page.documents.length === 0) return written;
+    }
+  }
+
+  /** A bare timestamp `lookbackMs` before a position: the feed reads from that instant on. */
+  private lookbackFrom(position: string): string {
+    const at = Date.parse(position.split('#')[0]);
+    return Number.isNaN(at)
+      ? position
+      : new Date(Math.max(0, at - this.options.lookbackMs)).toISOString();
+  }
+
+  private async apply(documents: readonly CatalogDocument[], force: boolean): Promise<number> {
+    if (documents.length === 0) return 0;
+    const ids = documents.map((d) => d.id);
+    return inTransaction(this.pool, async (tx) => {
+      await lockProducts(tx, ids);
+      const known = await indexedProducts(tx, ids);
+      const needStock = force ? ids : ids.filter((id) => !known.has(id));
+      const stock = needStock.length > 0 ? await this.stock.inStock(needStock) : new Map();
+      const written = await upsertDocuments(tx, documents, stock, { force });
+      if (force) {
+        await setInStock(tx, stock);
+        // Seen by this reindex, even where a newer version was already indexed.
+        await tx.query('UPDATE documents SET indexed_at = now() WHERE product_id = ANY($1)', [ids]);
+      }
+      return written;
+    });
+  }
+
+  /**
+   * Runs `work` holding this schema's feed lock (a session advisory lock): waiting for it when
+   * `wait`, otherwise returning null at once when another reader holds it.
+   */
+  private async withFeedLock<T>(wait: boolean, work: () => Promise<T>): Promise<T | null> {
+    const client: PoolClient = await this.pool.connect();
+    const key = "hashtext(current_schema() || ':feed')";
+    try {
+      if (wait) {
+        await client.query(`SELECT pg_advisory_lock(${key})`);
+      } else {
+        const { rows } = await client.query<{ locked: boolean }>(
+          `SELECT pg_try_advisory_lock(${key}) AS locked`,
+        );
+        if (!rows[0].locked) return null;
+      }
+      try {
+        return await work();
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(${key})`);
+      }
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/** Entry point of the search service: `node dist/subgraphs/search/src/main.js`. */
+import 'reflect-metadata';
+import { runMain } from '../../../common/config';
+import { createLogger } from '../../../common/logger';
+import { onShutdown } from '../../../common/shutdown';
+import { serveSubgraph } from '../../../common/subgraph';
+import { loadSearchConfig } from './config';
+import { createSearchPool, createSearchSubgraph, migrateSearchDatabase } from './server';
+import { orderServiceStock, productServiceFeed } from './sources';
+
+runMain(async () => {
+  const config = loadSearchConfig();
+  const logger = createLogger('search');
+  const pool = createSearchPool(config.databaseUrl, config.schema, config.databasePoolSize);
+  const applied = await migrateSearchDatabase(pool, config.schema);
+  if (applied.length > 0) logger.info('migrations applied', { applied });
+  const endpoint = (url: string) => ({
+    url,
+    identitySecret: config.identitySecret,
+    timeoutMs: 30_000,
+  });
+  const subgraph = await createSearchSubgraph({
+    pool,
+    feed: productServiceFeed(endpoint(config.productSubgraphUrl)),
+    stock: orderServiceStock(endpoint(config.orderSubgraphUrl)),
+    logger: logger.child({ component: 'indexer' }),
+    indexer: {
+      pollMs: config.feedPollMs,
+      lookbackMs: config.feedLookbackMs,
+      pageSize: 500,
+    },
+    currencyCode: config.currencyCode,
+  });
+  // Follows the catalog from where the index left off (everything, the first time).
+  const feed = subgraph.indexer.start();
+  const server = await serveSubgraph({
+    name: 'search',
+    schema: subgraph.schema,
+    context: subgraph.context,
+    checks: subgraph.checks,
+    port: config.port,
+    identitySecret: config.identitySecret,
+    logger,
+    onClose: async () => {
+      await feed.stop();
+      await pool.end();
+    },
+  });
+  onShutdown(() => server.close());
+});

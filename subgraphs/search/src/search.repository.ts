@@ -1,0 +1,231 @@
+/**
+ * Reading the index: a page of hits, the facet counts, spelling candidates and completions.
+ * Every query is one statement; words reach SQL only as bound parameters.
+ */
+import type { Queryable } from '../../../common/postgres';
+import type {
+  Affinity,
+  FacetCount,
+  Match,
+  SearchFilters,
+  SearchHit,
+  SearchSortKey,
+} from './domain';
+
+/** Lower edges of the price facet's buckets, in minor units: under 25, 25–50, … 1,000 and up. */
+export const PRICE_BUCKET_EDGES = [2_500, 5_000, 10_000, 25_000, 50_000, 100_000] as const;
+
+/** Relevance weights for {D, C, B, A}: title (A) over brand and category (B) over description (C). */
+const WEIGHTS = `'{0.05, 0.2, 0.4, 1.0}'`;
+
+/** How much a category or brand the shopper buys lifts a hit's relevance. */
+export const AFFINITY_BOOST = 0.3;
+
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+function matchSql(match: Match, p: Params): { where: string; score: string } {
+  switch (match.kind) {
+    case 'text': {
+      const query = `to_tsquery('english', ${p.add(match.tsquery)})`;
+      return {
+        where: `document @@ ${query}`,
+        score: `ts_rank(${WEIGHTS}, document, ${query})::float8`,
+      };
+    }
+    case 'similar': {
+      const text = p.add(match.text);
+      return {
+        where: `lower(title) % ${text}`,
+        score: `similarity(lower(title), ${text})::float8`,
+      };
+    }
+    case 'all':
+      return { where: 'true', score: '0::float8' };
+  }
+}
+
+type FilterName = 'category' | 'brand' | 'price' | 'stock';
+
+/** Each active filter as a condition, by name (facets leave their own out). */
+function filterSql(filters: SearchFilters, p: Params): Map<FilterName, string> {
+  const conditions = new Map<FilterName, string>();
+  if (filters.categorySlugs)
+    conditions.set('category', `category_slug = ANY(${p.add(filters.categorySlugs)}::text[])`);
+  if (filters.brands) conditions.set('brand', `brand = ANY(${p.add(filters.brands)}::text[])`);
+  const price: string[] = [];
+  if (filters.priceMin !== null) price.push(`min_price >= ${p.add(filters.priceMin)}`);
+  if (filters.priceMax !== null) price.push(`min_price <= ${p.add(filters.priceMax)}`);
+  if (price.length > 0) conditions.set('price', price.join(' AND '));
+  if (filters.inStock === true) conditions.set('stock', 'in_stock');
+  if (filters.inStock === false) conditions.set('stock', 'NOT in_stock');
+  return conditions;
+}
+
+const all = (conditions: Map<FilterName, string>, except?: FilterName) =>
+  [...conditions]
+    .filter(([name]) => name !== except)
+    .map(([, sql]) => `(${sql})`)
+    .join(' AND ') || 'true';
+
+interface SortSpec {
+  key: (score: string) => string;
+  descending: boolean;
+  cast: string;
+}
+
+const sorts: Record<SearchSortKey, SortSpec> = {
+  RELEVANCE: { key: (score) => score, descending: true, cast: 'float8' },
+  PRICE_ASC: { key: () => 'min_price', descending: false, cast: 'bigint' },
+  PRICE_DESC: { key: () => 'min_price', descending: true, cast: 'bigint' },
+  NEWEST: { key: () => 'created_at', descending: true, cast: 'timestamptz' },
+};
+
+export interface PageRequest {
+  match: Match;
+  filters: SearchFilters;
+  sort: SearchSortKey;
+  /** The last hit of the previous page. */
+  after: { key: number | string; productId: string } | null;
+  limit: number;
+  affinity: Affinity | null;
+}
+
+/**
+ * One page of hits in sort order, keyset-paginated on (sort key, product id): walking the pages
+ * returns each product once, also while documents are being added.
+ */
+export async function searchPage(db: Queryable, request: PageRequest): Promise<SearchHit[]> {
+  const p = new Params();
+  const { where, score } = matchSql(request.match, p);
+  const filters = all(filterSql(request.filters, p));
+  let boosted = score;
+  if (request.affinity && request.sort === 'RELEVANCE') {
+    const categories = p.add(request.affinity.categories);
+    const brands = p.add(request.affinity.brands);
+    boosted =
+      `${score} * (1 + CASE WHEN category_slug = ANY(${categories}::text[]) THEN ${AFFINITY_BOOST} ELSE 0 END` +
+      ` + CASE WHEN brand = ANY(${brands}::text[]) THEN ${AFFINITY_BOOST} ELSE 0 END)`;
+  }
+  const sort = sorts[request.sort];
+  let keyset = 'true';
+  if (request.after) {
+    const key = `${p.add(request.after.key)}::${sort.cast}`;
+    const id = p.add(request.after.productId);
+    keyset = `(key ${sort.descending ? '<' : '>'} ${key} OR (key = ${key} AND product_id > ${id}))`;
+  }
+  const limit = p.add(request.limit);
+  const { rows } = await db.query<{ product_id: string; key: number | string | Date }>(
+    `SELECT product_id, key FROM (
+       SELECT product_id, ${sort.key(boosted)} AS key FROM documents
+        WHERE ${where} AND ${filters}
+     ) hits
+     WHERE ${keyset}
+     ORDER BY key ${sort.descending ? 'DESC' : 'ASC'}, product_id
+     LIMIT ${limit}`,
+    p.values,
+  );
+  return rows.map((row) => ({
+    productId: row.product_id,
+    key:
+      row.key instanceof Date
+        ? row.key.toISOString()
+        : typeof row.key === 'string'
+          ? Number(row.key)
+          : row.key,
+  }));
+}
+
+/**
+ * The number of hits and the facet counts, in one statement. Each facet counts with every
+ * active filter except its own, so a shopper sees what choosing another value would give.
+ */
+export async function searchFacets(
+  db: Queryable,
+  match: Match,
+  filters: SearchFilters,
+): Promise<{ total: number; facets: FacetCount[] }> {
+  const p = new Params();
+  const { where } = matchSql(match, p);
+  const conditions = filterSql(filters, p);
+  const edges = p.add(PRICE_BUCKET_EDGES);
+  const { rows } = await db.query<{ facet: string; value: string; label: string; n: string }>(
+    `WITH m AS MATERIALIZED (
+       SELECT category_slug, category_name, brand, min_price, in_stock FROM documents
+        WHERE ${where}
+     )
+     SELECT 'total' AS facet, '' AS value, '' AS label, count(*) AS n FROM m
+      WHERE ${all(conditions)}
+     UNION ALL
+     SELECT 'category', category_slug, min(category_name), count(*) FROM m
+      WHERE ${all(conditions, 'category')} GROUP BY category_slug
+     UNION ALL
+     SELECT 'brand', brand, brand, count(*) FROM m
+      WHERE brand IS NOT NULL AND ${all(conditions, 'brand')} GROUP BY brand
+     UNION ALL
+     SELECT 'price', width_bucket(min_price, ${edges}::bigint[])::text, '', count(*) FROM m
+      WHERE ${all(conditions, 'price')} GROUP BY 2`,
+    p.values,
+  );
+  let total = 0;
+  const facets: FacetCount[] = [];
+  for (const row of rows) {
+    if (row.facet === 'total') total = Number(row.n);
+    else
+      facets.push({
+        facet: row.facet as FacetCount['facet'],
+        value: row.value,
+        label: row.label,
+        count: Number(row.n),
+      });
+  }
+  return { total, facets };
+}
+
+/** For each word, whether the lexicon knows it, and its closest known word within `maxDistance`. */
+export async function spellingCandidates(
+  db: Queryable,
+  words: readonly string[],
+): Promise<Map<string, { known: boolean; suggestion: string | null }>> {
+  const { rows } = await db.query<{ word: string; known: boolean; suggestion: string | null }>(
+    `SELECT t.word,
+            EXISTS (SELECT 1 FROM lexicon WHERE lexicon.word = t.word) AS known,
+            c.word AS suggestion
+       FROM unnest($1::text[]) AS t(word)
+       LEFT JOIN LATERAL (
+         SELECT l.word FROM lexicon l
+          WHERE l.word % t.word
+            AND levenshtein(l.word, t.word) <= CASE WHEN length(t.word) <= 4 THEN 1 ELSE 2 END
+          ORDER BY levenshtein(l.word, t.word), l.documents DESC, l.word
+          LIMIT 1
+       ) c ON true`,
+    [words],
+  );
+  return new Map(rows.map((r) => [r.word, { known: r.known, suggestion: r.suggestion }]));
+}
+
+/** Known words starting with `prefix`, most used first. */
+export async function completions(db: Queryable, prefix: string, limit: number) {
+  const { rows } = await db.query<{ word: string }>(
+    `SELECT word FROM lexicon WHERE word LIKE $1 || '%' AND word <> $1
+      ORDER BY documents DESC, word LIMIT $2`,
+    [prefix, limit],
+  );
+  return rows.map((r) => r.word);
+}
+
+/** Of these to_tsquery expressions, in order, the ones that match at least one document. */
+export async function queriesWithHits(db: Queryable, tsqueries: readonly string[]) {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT n::int FROM unnest($1::text[]) WITH ORDINALITY AS t(q, n)
+      WHERE EXISTS (SELECT 1 FROM documents WHERE document @@ to_tsquery('english', t.q))
+      ORDER BY n`,
+    [tsqueries],
+  );
+  return rows.map((r) => r.n - 1);
+}

@@ -1,0 +1,68 @@
+/** Builds the search subgraph from its dependencies; main.ts wires them from configuration. */
+import 'reflect-metadata';
+import { join } from 'node:path';
+import type { GraphQLSchema } from 'graphql';
+import type { Pool } from 'pg';
+import { buildFederatedSchema } from '../../../common/federation';
+import type { Check } from '../../../common/http';
+import type { Logger } from '../../../common/logger';
+import { createPool, migrate, postgresReachable } from '../../../common/postgres';
+import type { RequestIdentity } from '../../../common/identity';
+import { CatalogIndexer, type IndexerOptions } from './indexer';
+import { createRecommendationLoaders, RecommendationService } from './recommendation.service';
+import { referenceResolvers, resolvers, type SearchSubgraphContext } from './schema/resolvers';
+import { SearchService } from './search.service';
+import type { CatalogFeed, StockSource } from './sources';
+
+const migrationsDirectory = join(__dirname, '..', 'migrations');
+
+/**
+ * A pool whose sessions resolve unqualified names in the index's schema first (then `public`,
+ * where pg_trgm and fuzzystrmatch live), so one database can hold several indexes.
+ */
+export function createSearchPool(url: string, schema: string, max = 10): Pool {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  return createPool(url, { max, options: `-c search_path=${schema},public` });
+}
+
+export function migrateSearchDatabase(pool: Pool, schema = 'search'): Promise<string[]> {
+  return migrate(pool, schema, migrationsDirectory);
+}
+
+export interface SearchDependencies {
+  /** From createSearchPool. */
+  pool: Pool;
+  feed: CatalogFeed;
+  stock: StockSource;
+  logger: Logger;
+  indexer: IndexerOptions;
+  currencyCode: string;
+}
+
+export interface SearchSubgraph {
+  schema: GraphQLSchema;
+  indexer: CatalogIndexer;
+  context: (identity: RequestIdentity) => Promise<SearchSubgraphContext>;
+  checks: Check[];
+}
+
+export async function buildSearchSchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema({ resolvers }, referenceResolvers);
+}
+
+export async function createSearchSubgraph(deps: SearchDependencies): Promise<SearchSubgraph> {
+  const indexer = new CatalogIndexer(deps.pool, deps.feed, deps.stock, deps.logger, deps.indexer);
+  const search = new SearchService(deps.pool, deps.currencyCode);
+  const recommendations = new RecommendationService(deps.pool, indexer);
+  return {
+    schema: await buildSearchSchema(),
+    indexer,
+    context: async (identity) => ({
+      viewer: identity.viewer,
+      loaders: createRecommendationLoaders(deps.pool),
+      search,
+      recommendations,
+    }),
+    checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
+  };
+}
