@@ -11,7 +11,9 @@ import {
   loadStoreConfig,
   openStores,
   prepareStores,
+  removeLocalServiceSettings,
   serviceEnvironment,
+  writeLocalServiceSettings,
   DEV_ADMIN_EMAIL,
   type Stores,
 } from './stores';
@@ -30,6 +32,7 @@ runMain(async () => {
     stopping = true;
     logger.info('stopping');
     await stopAll(services);
+    await removeLocalServiceSettings().catch(() => undefined);
     await stores.stop();
     process.exit(code);
   };
@@ -51,6 +54,15 @@ runMain(async () => {
     await Promise.all(
       subgraphRegistry.map((s, i) => waitReady(services[i], `http://127.0.0.1:${s.port}`)),
     );
+    await writeLocalServiceSettings({
+      ...shared,
+      ...Object.fromEntries(
+        subgraphRegistry.map((s) => [
+          subgraphUrlVariable(s.name),
+          gatewayEnv[subgraphUrlVariable(s.name)],
+        ]),
+      ),
+    });
     const gateway = launch('gateway', 'dist/gateway/src/main.js', gatewayEnv);
     services.push(gateway);
     await waitReady(gateway, `http://127.0.0.1:${port}`);

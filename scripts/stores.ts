@@ -4,6 +4,7 @@
  * benchmark.
  */
 import 'reflect-metadata';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, env, loadConfig } from '../common/config';
@@ -210,4 +211,32 @@ export function serviceEnvironment(config: StoreConfig, stores: Stores): Record<
 
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * While `npm start` runs, the settings its services got (store URLs, the internal identity
+ * secret, subgraph URLs) are kept in DATA_DIR, readable by the owner only, so one-off commands
+ * such as `npm run reindex` can reach the running stack.
+ */
+const localSettingsFile = () =>
+  join(resolve(storeSettings.dataDir.read(process.env)), 'services.json');
+
+export async function writeLocalServiceSettings(settings: Record<string, string>): Promise<void> {
+  const file = localSettingsFile();
+  await writeFile(file, JSON.stringify(settings, null, 2), { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+export async function removeLocalServiceSettings(): Promise<void> {
+  await rm(localSettingsFile(), { force: true });
+}
+
+export async function readLocalServiceSettings(): Promise<Record<string, string>> {
+  try {
+    return JSON.parse(await readFile(localSettingsFile(), 'utf8')) as Record<string, string>;
+  } catch {
+    throw new Error(
+      'No running local stack found (start it with `npm start`), and DATABASE_URL is not set.',
+    );
+  }
 }

@@ -15,6 +15,7 @@ import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
 import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../subgraphs/user/src/server';
+import { createSearchPool, migrateSearchDatabase } from '../subgraphs/search/src/server';
 import { ensureTable } from '../subgraphs/product/src/repository';
 import { seedCatalog } from '../subgraphs/product/src/seed/write';
 import { testDatabaseUrl, testServices } from './services';
@@ -93,6 +94,8 @@ export default async function globalSetup(): Promise<void> {
     await ensureTable(table);
     await migrateOrderDatabase(pool);
     await migrateUserDatabase(pool);
+    const searchPool = createSearchPool(testDatabaseUrl(), 'search', 1);
+    await migrateSearchDatabase(searchPool, 'search').finally(() => searchPool.end());
     const seeded = await seedCatalog(table, pool, { products: testServices.seedProducts });
     process.stdout.write(
       `\ntest services ready in ${Date.now() - started} ms ` +

@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Pool } from 'pg';
 import { print, type ExecutionResult } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createMemoryCache, createRedisCache, type SharedCache } from '../common/cache';
@@ -28,6 +29,13 @@ import { createUserSubgraph } from '../subgraphs/user/src/server';
 import { subgraphCatalog } from '../subgraphs/cart/src/catalog';
 import { ensureCartTable } from '../subgraphs/cart/src/repository';
 import { createCartSubgraph } from '../subgraphs/cart/src/server';
+import type { CatalogIndexer } from '../subgraphs/search/src/indexer';
+import {
+  createSearchPool,
+  createSearchSubgraph,
+  migrateSearchDatabase,
+} from '../subgraphs/search/src/server';
+import { orderServiceStock, productServiceFeed } from '../subgraphs/search/src/sources';
 import { createEmptyCatalog } from './catalog-table';
 import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 
@@ -52,6 +60,13 @@ export interface StackOptions {
   privateCatalog?: boolean;
   /** Run the order service's outbox dispatcher, mailing to an in-process SMTP server. */
   notifications?: boolean;
+  /**
+   * The search index's PostgreSQL schema. By default the shared `search` schema, which follows
+   * the shared seeded catalog; a stack with a private catalog gets a private index unless given.
+   */
+  searchSchema?: string;
+  /** How often the search service reads the catalog's change feed (default 100 ms). */
+  searchPollMs?: number;
 }
 
 export interface Stack {
@@ -61,6 +76,11 @@ export interface Stack {
   order: RunningServer;
   user: RunningServer;
   cart: RunningServer;
+  search: RunningServer;
+  /** The search service's indexer (its feed reader runs while the stack does). */
+  indexer: CatalogIndexer;
+  /** The search service's pool (its sessions resolve names in the stack's index schema). */
+  searchPool: Pool;
   /** The mail server the dispatcher sends to (with `notifications`). */
   mail: EmbeddedSmtp | null;
   counters: Counters;
@@ -212,12 +232,38 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   checkoutUrls.user = `http://127.0.0.1:${user.port}/graphql`;
 
+  const searchSchema =
+    options.searchSchema ??
+    (options.privateCatalog ? `search_stack_${process.pid}_${stackNumber}` : 'search');
+  const searchPool = createSearchPool(testDatabaseUrl(), searchSchema, 6);
+  await migrateSearchDatabase(searchPool, searchSchema);
+  const searchGraph = await createSearchSubgraph({
+    pool: searchPool,
+    feed: productServiceFeed({ url: `http://127.0.0.1:${product.port}/graphql`, identitySecret }),
+    stock: orderServiceStock({ url: `http://127.0.0.1:${order.port}/graphql`, identitySecret }),
+    logger,
+    indexer: { pollMs: options.searchPollMs ?? 100, lookbackMs: 2_000, pageSize: 500 },
+    currencyCode: 'USD',
+  });
+  // Brings the index up to date before the stack is handed out, then follows the catalog.
+  await searchGraph.indexer.catchUp();
+  const feed = searchGraph.indexer.start();
+  const search = await serveSubgraph({
+    name: 'search',
+    ...searchGraph,
+    port: 0,
+    host: '127.0.0.1',
+    identitySecret,
+    logger,
+  });
+
   const config = loadGatewayConfig({
     PORT: '0',
     PRODUCT_SUBGRAPH_URL: `http://127.0.0.1:${product.port}/graphql`,
     ORDER_SUBGRAPH_URL: `http://127.0.0.1:${order.port}/graphql`,
     USER_SUBGRAPH_URL: `http://127.0.0.1:${user.port}/graphql`,
     CART_SUBGRAPH_URL: `http://127.0.0.1:${cart.port}/graphql`,
+    SEARCH_SUBGRAPH_URL: `http://127.0.0.1:${search.port}/graphql`,
     SUBGRAPH_TIMEOUT_MS: '3000',
     INTERNAL_IDENTITY_SECRET: identitySecret,
     COGNITO_USER_POOL_ID: cognito().userPoolId,
@@ -245,18 +291,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     order,
     user,
     cart,
+    search,
+    indexer: searchGraph.indexer,
+    searchPool,
     mail,
     counters,
     cache,
     dynamo,
     async stop() {
       await gateway.close();
-      await Promise.allSettled([product.close(), order.close(), user.close(), cart.close()]);
+      await feed.stop();
+      await Promise.allSettled([
+        product.close(),
+        order.close(),
+        user.close(),
+        cart.close(),
+        search.close(),
+      ]);
       cognitoApi.destroy();
       cartDynamo.destroy();
       await outbox?.stop();
       await mail?.stop();
-      await Promise.all([pool.end(), paymentsPool.end()]);
+      await Promise.all([pool.end(), paymentsPool.end(), searchPool.end()]);
       dynamo.destroy();
       if (typeof options.cache !== 'object') await baseCache.close();
     },

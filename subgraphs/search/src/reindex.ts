@@ -1,19 +1,18 @@
 /**
- * `npm run reindex` (or `node dist/subgraphs/search/src/reindex.js` in a deployment, with the
- * search service's settings): rebuilds the search index from the whole catalog, reading it from
- * the product service and stock from the order service, which must be running.
+ * Rebuilds the search index from the whole catalog, reading it from the product service and
+ * stock from the order service (both must be running). In a deployment, run
+ * `node dist/subgraphs/search/src/reindex.js` with the search service's settings; locally,
+ * `npm run reindex` while `npm start` runs.
  */
 import 'reflect-metadata';
 import { runMain } from '../../../common/config';
-import { createLogger } from '../../../common/logger';
-import { loadSearchConfig } from './config';
-import { CatalogIndexer } from './indexer';
+import { createLogger, type Logger } from '../../../common/logger';
+import { loadSearchConfig, type SearchConfig } from './config';
+import { CatalogIndexer, type ReindexResult } from './indexer';
 import { createSearchPool, migrateSearchDatabase } from './server';
 import { orderServiceStock, productServiceFeed } from './sources';
 
-runMain(async () => {
-  const config = loadSearchConfig();
-  const logger = createLogger('reindex');
+export async function reindexCatalog(config: SearchConfig, logger: Logger): Promise<ReindexResult> {
   const pool = createSearchPool(config.databaseUrl, config.schema, 4);
   try {
     await migrateSearchDatabase(pool, config.schema);
@@ -31,7 +30,14 @@ runMain(async () => {
     );
     const result = await indexer.reindex();
     logger.info('search index rebuilt', { ...result });
+    return result;
   } finally {
     await pool.end();
   }
-});
+}
+
+if (require.main === module) {
+  runMain(async () => {
+    await reindexCatalog(loadSearchConfig(), createLogger('reindex'));
+  });
+}
