@@ -1,16 +1,28 @@
 /**
- * `npm run bench`: load-tests the storefront's hottest operations through this gateway and, in
- * the same run and against the same subgraph processes, through a stock @apollo/gateway. Prints
- * requests/s, p50 and p99 latency, and the ratio ours/vanilla.
+ * `npm run bench`: load-tests the storefront's hottest operations (catalog listing and detail,
+ * search, predictive search) through this gateway and, in the same run and against the same
+ * subgraph processes, through a stock @apollo/gateway. Prints requests/s, p50 and p99 latency,
+ * and the ratio ours/vanilla.
  *
- *   BENCH_SECONDS (10)  BENCH_CONNECTIONS (20)  SEED_PRODUCTS (2000)  plus the store variables.
+ * The catalog has 100,000 products by default, in stores of its own (DATA_DIR, default
+ * .data/bench): the first run seeds them and waits for the search index to take them all in
+ * (several minutes); later runs reuse them.
+ *
+ *   BENCH_SECONDS (10)  BENCH_CONNECTIONS (20)  BENCH_PRODUCTS (100000)  plus the store variables.
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { print } from 'graphql';
 import { env, loadConfig, runMain } from '../common/config';
+import { anonymous } from '../common/identity';
 import { createLogger } from '../common/logger';
-import { ProductDetailDocument, ProductListingDocument } from '../schema/generated/operations';
+import { callSubgraph } from '../common/subgraph-client';
+import {
+  PredictiveSearchDocument,
+  ProductDetailDocument,
+  ProductListingDocument,
+  SearchDocument,
+} from '../schema/generated/operations';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
 import { launch, stopAll, waitReady, type Service } from './processes';
 import { loadStoreConfig, openStores, prepareStores, serviceEnvironment } from './stores';
@@ -64,9 +76,14 @@ runMain(async () => {
   const bench = loadConfig({
     seconds: env.int('BENCH_SECONDS', 10, { min: 1, max: 600 }),
     connections: env.int('BENCH_CONNECTIONS', 20, { min: 1, max: 1_000 }),
+    products: env.int('BENCH_PRODUCTS', 100_000, { min: 1, max: 1_000_000 }),
+    dataDir: env.string('DATA_DIR', '.data/bench'),
   });
   const logger = createLogger('bench');
-  const storeConfig = loadStoreConfig();
+  const storeConfig = {
+    ...loadStoreConfig({ ...process.env, DATA_DIR: bench.dataDir }),
+    seedProducts: bench.products,
+  };
   const stores = await openStores(storeConfig, logger);
   const services: Service[] = [];
   try {
@@ -101,6 +118,8 @@ runMain(async () => {
     await waitReady(ours, 'http://127.0.0.1:4400');
     await waitReady(vanilla, 'http://127.0.0.1:4401', '/graphql?query=%7B__typename%7D');
 
+    await waitForSearchIndex(gatewayEnv, bench.products, logger);
+
     const gateways = [
       { name: 'ours', url: 'http://127.0.0.1:4400/graphql', pid: ours.child.pid },
       { name: 'vanilla', url: 'http://127.0.0.1:4401/graphql', pid: vanilla.child.pid },
@@ -121,6 +140,43 @@ runMain(async () => {
       {
         name: 'ProductDetail',
         body: JSON.stringify({ query: print(ProductDetailDocument), variables: { slug } }),
+      },
+      {
+        name: 'Search (20)',
+        body: JSON.stringify({
+          query: print(SearchDocument),
+          variables: { query: 'wireless headphones', first: 20 },
+        }),
+      },
+      {
+        name: 'Search misspelt',
+        body: JSON.stringify({
+          query: print(SearchDocument),
+          variables: { query: 'wirless hedphones', first: 20 },
+        }),
+      },
+      {
+        name: 'Search filtered',
+        body: JSON.stringify({
+          query: print(SearchDocument),
+          variables: {
+            query: 'black',
+            first: 20,
+            filter: {
+              categorySlugs: ['headphones', 'speakers'],
+              priceMax: '250.00',
+              inStock: true,
+            },
+            sort: 'PRICE_ASC',
+          },
+        }),
+      },
+      {
+        name: 'PredictiveSearch',
+        body: JSON.stringify({
+          query: print(PredictiveSearchDocument),
+          variables: { query: 'wireless he', first: 5 },
+        }),
       },
     ];
 
@@ -151,7 +207,7 @@ runMain(async () => {
 
     const lines = [
       '',
-      `${bench.connections} connections, ${bench.seconds}s each, catalog of ${storeConfig.seedProducts} products, cache: ${storeConfig.redisUrl ? 'Redis' : 'in-process'}`,
+      `${bench.connections} connections, ${bench.seconds}s each, catalog of ${bench.products} products, cache: ${storeConfig.redisUrl ? 'Redis' : 'in-process'}`,
       '',
       'operation             gateway    req/s     p50 ms   p99 ms   errors   gateway CPU µs/req',
     ];
@@ -175,3 +231,34 @@ runMain(async () => {
     await stores.stop();
   }
 });
+
+/**
+ * Waits until the search service has indexed the whole catalog (it reads the catalog's change
+ * feed from the start on its first run), reporting progress.
+ */
+async function waitForSearchIndex(
+  gatewayEnv: Record<string, string>,
+  products: number,
+  logger: ReturnType<typeof createLogger>,
+) {
+  const url = gatewayEnv[subgraphUrlVariable('search')];
+  const secret = gatewayEnv.INTERNAL_IDENTITY_SECRET;
+  const started = Date.now();
+  let last = -1;
+  for (;;) {
+    const data = await callSubgraph<{ search: { totalCount: number } }>(
+      'search',
+      { url, identitySecret: secret },
+      anonymous,
+      'query { search(query: "", first: 0) { totalCount } }',
+      {},
+    ).catch(() => null);
+    const indexed = data?.search.totalCount ?? 0;
+    if (indexed >= products) break;
+    if (indexed !== last) logger.info('waiting for the search index', { indexed, of: products });
+    last = indexed;
+    if (Date.now() - started > 30 * 60_000) throw new Error('the search index did not fill up');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+  logger.info('search index ready', { products, ms: Date.now() - started });
+}
