@@ -13,14 +13,14 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { readFileSync } from 'node:fs';
 import { anonymous, IDENTITY_HEADER, signIdentity } from '../common/identity';
 import { projectPath } from '../common/paths';
+import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
 
 async function main() {
   const port = Number(process.env.PORT ?? 4100);
   const secret = process.env.INTERNAL_IDENTITY_SECRET ?? '';
-  const urls: Record<string, string | undefined> = {
-    product: process.env.PRODUCT_SUBGRAPH_URL,
-    order: process.env.ORDER_SUBGRAPH_URL,
-  };
+  const urls: Record<string, string | undefined> = Object.fromEntries(
+    subgraphRegistry.map((s) => [s.name, process.env[subgraphUrlVariable(s.name)]]),
+  );
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(projectPath('schema', 'supergraph.graphql'), 'utf8'),
     // The one addition the subgraphs require: the (anonymous) identity assertion.
