@@ -9,12 +9,14 @@ import { isService, type Viewer } from '../../../common/identity';
 import { formatMinorUnits, parseMinorUnits } from '../../../common/money';
 import { checkFirst, connection, decodeCursor, encodeCursor } from '../../../common/pagination';
 import type { Affinity, FacetCount, Match, SearchFilters, SearchSortKey } from './domain';
+import type { PageRequest } from './search.repository';
 import {
+  anySimilarTitle,
   completions,
   PRICE_BUCKET_EDGES,
   queriesWithHits,
-  searchFacets,
   searchPage,
+  searchResults,
   spellingCandidates,
 } from './search.repository';
 import { affinityOf } from './signals.repository';
@@ -86,23 +88,18 @@ export class SearchService {
     const fingerprint = fingerprintOf(words, filters, requestedSort);
     const after = args.after ? decodeSearchCursor(args.after, fingerprint) : null;
 
-    const resolved = await this.resolve(words, filters);
-    const sort: SearchSortKey =
-      resolved.match.kind === 'all' && requestedSort === 'RELEVANCE' ? 'NEWEST' : requestedSort;
     const sub = shopperSub(ctx.viewer);
     const affinity: Affinity | null =
-      sub && sort === 'RELEVANCE' ? await affinityOf(this.db, sub) : null;
-    const hits =
-      first === 0
-        ? []
-        : await searchPage(this.db, {
-            match: resolved.match,
-            filters,
-            sort,
-            after,
-            limit: first + 1,
-            affinity,
-          });
+      sub && requestedSort === 'RELEVANCE' ? await affinityOf(this.db, sub) : null;
+    const resolved = await this.resolve(words, (match) => ({
+      match,
+      filters,
+      sort: match.kind === 'all' && requestedSort === 'RELEVANCE' ? 'NEWEST' : requestedSort,
+      after,
+      limit: first + 1,
+      affinity,
+    }));
+    const hits = first === 0 ? [] : resolved.hits;
     const page = hits.slice(0, first);
     const result = connection(
       page.map((hit) => ({
@@ -110,7 +107,7 @@ export class SearchService {
         node: { id: hit.productId },
       })),
       {
-        hasNextPage: hits.length > first,
+        hasNextPage: first === 0 ? resolved.total > 0 : hits.length > first,
         hasPreviousPage: after !== null,
         totalCount: resolved.total,
       },
@@ -161,16 +158,13 @@ export class SearchService {
    * then the words with misspellings corrected (reported as `corrected`), then titles similar
    * to the whole query.
    */
-  private async resolve(words: string[], filters: SearchFilters) {
-    if (words.length === 0) {
-      const match: Match = { kind: 'all' };
-      return { match, corrected: null, ...(await searchFacets(this.db, match, filters)) };
-    }
+  private async resolve(words: string[], request: (match: Match) => PageRequest) {
+    const run = (match: Match) => searchResults(this.db, request(match));
+    if (words.length === 0) return { corrected: null, ...(await run({ kind: 'all' })) };
     const typed: Match = { kind: 'text', tsquery: allWordsQuery(words) };
-    const counted = await searchFacets(this.db, typed, filters);
-    if (counted.total > 0 || (await this.hasHits(typed))) {
-      return { match: typed, corrected: null, ...counted };
-    }
+    const results = await run(typed);
+    // Matches as typed (perhaps not under these filters): never corrected.
+    if (results.total > 0 || (await this.hasHits(typed))) return { corrected: null, ...results };
     const fallbacks: { match: Match; corrected: string | null }[] = [];
     if (words.every((word) => word.length >= 3)) {
       fallbacks.push({ match: { kind: 'text', tsquery: prefixQuery(words) }, corrected: null });
@@ -182,13 +176,18 @@ export class SearchService {
         corrected: corrected.join(' '),
       });
     }
-    fallbacks.push({ match: { kind: 'similar', text: words.join(' ') }, corrected: null });
+    // Whole-title similarity helps with phrases typed loosely ("ear buds studio"); for a single
+    // word the spelling correction above is better, and a short word's common trigrams make
+    // the check slow.
+    if (words.length >= 2) {
+      fallbacks.push({ match: { kind: 'similar', text: words.join(' ') }, corrected: null });
+    }
     for (const fallback of fallbacks) {
       if (await this.hasHits(fallback.match)) {
-        return { ...fallback, ...(await searchFacets(this.db, fallback.match, filters)) };
+        return { corrected: fallback.corrected, ...(await run(fallback.match)) };
       }
     }
-    return { match: typed, corrected: null, ...counted };
+    return { corrected: null, ...results };
   }
 
   /** The words with each unknown one replaced by the closest known word; null if none changed. */
@@ -207,16 +206,14 @@ export class SearchService {
   }
 
   private async hasHits(match: Match): Promise<boolean> {
-    if (match.kind === 'text') return (await queriesWithHits(this.db, [match.tsquery])).length > 0;
-    const hits = await searchPage(this.db, {
-      match,
-      filters: noFilters,
-      sort: 'RELEVANCE',
-      after: null,
-      limit: 1,
-      affinity: null,
-    });
-    return hits.length > 0;
+    switch (match.kind) {
+      case 'text':
+        return (await queriesWithHits(this.db, [match.tsquery])).length > 0;
+      case 'similar':
+        return anySimilarTitle(this.db, match.text);
+      case 'all':
+        return true;
+    }
   }
 
   private facetViews(counts: FacetCount[]): FacetView[] {

@@ -1,11 +1,11 @@
 /** Builds the search subgraph from its dependencies; main.ts wires them from configuration. */
 import 'reflect-metadata';
-import { join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
 import type { Logger } from '../../../common/logger';
+import { projectPath } from '../../../common/paths';
 import { createPool, migrate, postgresReachable } from '../../../common/postgres';
 import type { RequestIdentity } from '../../../common/identity';
 import { CatalogIndexer, type IndexerOptions } from './indexer';
@@ -14,7 +14,8 @@ import { referenceResolvers, resolvers, type SearchSubgraphContext } from './sch
 import { SearchService } from './search.service';
 import type { CatalogFeed, StockSource } from './sources';
 
-const migrationsDirectory = join(__dirname, '..', 'migrations');
+/** Where the search service's SQL migrations live (also from the compiled output). */
+const migrationsDirectory = projectPath('subgraphs', 'search', 'migrations');
 
 /**
  * A pool whose sessions resolve unqualified names in the index's schema first (then `public`,
