@@ -31,11 +31,14 @@ export interface SearchFilters {
 
 /**
  * How the query matches documents: full text (`tsquery` is a to_tsquery expression built from
- * sanitised words), trigram similarity of the whole query to titles (the last resort for typos),
+ * sanitised words, or with `plain` the shopper's text for plainto_tsquery, which splits it exactly
+ * as documents are split, so "2-in-1" stays findable), trigram similarity of the whole query to titles (the last resort for typos),
  * or everything (an empty query browses the catalog).
  */
 export type Match =
-  { kind: 'text'; tsquery: string } | { kind: 'similar'; text: string } | { kind: 'all' };
+  | { kind: 'text'; tsquery: string; plain?: boolean }
+  | { kind: 'similar'; text: string }
+  | { kind: 'all' };
 
 /** Categories and brands a signed-in shopper buys; relevance leans towards them. */
 export interface Affinity {

@@ -33,10 +33,15 @@ class Params {
 function matchSql(match: Match, p: Params): { where: string; score: string } {
   switch (match.kind) {
     case 'text': {
-      const query = `to_tsquery('english', ${p.add(match.tsquery)})`;
+      const query = `${match.plain ? 'plainto_tsquery' : 'to_tsquery'}('english', ${p.add(match.tsquery)})`;
+      // Cover density, not ts_rank: ts_rank reaches exactly 1 as soon as two query words stand
+      // next to each other in a title, so for a query of two or more words every title holding
+      // them ties and the product id decides ("Boomcraft Portable Smart Speaker" fell behind
+      // other Boomcraft smart speakers). ts_rank_cd scores the shortest spans holding all the
+      // words, so a title holding them together ranks above titles that hold them apart.
       return {
         where: `document @@ ${query}`,
-        score: `ts_rank(${WEIGHTS}, document, ${query})::float8`,
+        score: `ts_rank_cd(${WEIGHTS}, document, ${query})::float8`,
       };
     }
     case 'similar': {
@@ -236,7 +241,13 @@ export async function searchResults(
   return { hits: hits.map((h) => h.hit), total, facets };
 }
 
-/** For each word, whether the lexicon knows it, and its closest known word within `maxDistance`. */
+/**
+ * For each word, whether the lexicon knows it, and its closest known word (edit distance at most
+ * 1 for words of up to 4 letters, else 2). Trigram similarity finds most near misses, but a swap
+ * in a short word falls below its threshold ("sonroa" is 0.27 from "sonora"), so words that
+ * begin with the same two letters are candidates too. The lexicon holds only the words of titles,
+ * brands and categories, and this runs only for queries that found nothing as typed.
+ */
 export async function spellingCandidates(
   db: Queryable,
   words: readonly string[],
@@ -248,7 +259,7 @@ export async function spellingCandidates(
        FROM unnest($1::text[]) AS t(word)
        LEFT JOIN LATERAL (
          SELECT l.word FROM lexicon l
-          WHERE l.word % t.word
+          WHERE (l.word % t.word OR left(l.word, 2) = left(t.word, 2))
             AND levenshtein(l.word, t.word) <= CASE WHEN length(t.word) <= 4 THEN 1 ELSE 2 END
           ORDER BY levenshtein(l.word, t.word), l.documents DESC, l.word
           LIMIT 1
@@ -289,14 +300,20 @@ async function withIndexScans<T>(pool: Pool, work: (client: PoolClient) => Promi
   }
 }
 
-/** Of these to_tsquery expressions, in order, the indexes of those that match a document. */
-export function queriesWithHits(pool: Pool, tsqueries: readonly string[]): Promise<number[]> {
+/** Of these full-text queries, in order, the indexes of those that match a document. */
+export function queriesWithHits(
+  pool: Pool,
+  queries: readonly { tsquery: string; plain?: boolean }[],
+): Promise<number[]> {
   return withIndexScans(pool, async (client) => {
     const { rows } = await client.query<{ n: number }>(
-      `SELECT n::int FROM unnest($1::text[]) WITH ORDINALITY AS t(q, n)
-        WHERE EXISTS (SELECT 1 FROM documents WHERE document @@ to_tsquery('english', t.q))
+      `SELECT n::int FROM unnest($1::text[], $2::boolean[]) WITH ORDINALITY AS t(q, plain, n)
+        WHERE EXISTS (
+          SELECT 1 FROM documents
+           WHERE document @@ CASE WHEN t.plain THEN plainto_tsquery('english', t.q)
+                                  ELSE to_tsquery('english', t.q) END)
         ORDER BY n`,
-      [tsqueries],
+      [queries.map((q) => q.tsquery), queries.map((q) => q.plain === true)],
     );
     return rows.map((r) => r.n - 1);
   });

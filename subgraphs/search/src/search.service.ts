@@ -91,7 +91,7 @@ export class SearchService {
     const sub = shopperSub(ctx.viewer);
     const affinity: Affinity | null =
       sub && requestedSort === 'RELEVANCE' ? await affinityOf(this.db, sub) : null;
-    const resolved = await this.resolve(words, (match) => ({
+    const resolved = await this.resolve(args.query.trim(), words, (match) => ({
       match,
       filters,
       sort: match.kind === 'all' && requestedSort === 'RELEVANCE' ? 'NEWEST' : requestedSort,
@@ -131,13 +131,13 @@ export class SearchService {
     if (phrases.length === 0) phrases.push(words);
     const withHits = await queriesWithHits(
       this.db,
-      phrases.map((phrase) => allWordsQuery(phrase)),
+      phrases.map((phrase) => ({ tsquery: allWordsQuery(phrase) })),
     );
     const queries = withHits.slice(0, limit).map((i) => ({ text: phrases[i].join(' ') }));
 
     let match: Match = { kind: 'text', tsquery: allWordsQuery(words, true) };
     if (!(await this.hasHits(match))) {
-      const corrected = await this.corrected(head);
+      const { corrected } = await this.spelling(head);
       match = corrected
         ? { kind: 'text', tsquery: allWordsQuery([...corrected, last], true) }
         : { kind: 'similar', text: words.join(' ') };
@@ -158,10 +158,10 @@ export class SearchService {
    * then the words with misspellings corrected (reported as `corrected`), then titles similar
    * to the whole query.
    */
-  private async resolve(words: string[], request: (match: Match) => PageRequest) {
+  private async resolve(text: string, words: string[], request: (match: Match) => PageRequest) {
     const run = (match: Match) => searchResults(this.db, request(match));
     if (words.length === 0) return { corrected: null, ...(await run({ kind: 'all' })) };
-    const typed: Match = { kind: 'text', tsquery: allWordsQuery(words) };
+    const typed: Match = { kind: 'text', tsquery: text, plain: true };
     const results = await run(typed);
     // Matches as typed (perhaps not under these filters): never corrected.
     if (results.total > 0 || (await this.hasHits(typed))) return { corrected: null, ...results };
@@ -169,17 +169,18 @@ export class SearchService {
     if (words.every((word) => word.length >= 3)) {
       fallbacks.push({ match: { kind: 'text', tsquery: prefixQuery(words) }, corrected: null });
     }
-    const corrected = await this.corrected(words);
+    const { corrected, allKnown } = await this.spelling(words);
     if (corrected) {
       fallbacks.push({
         match: { kind: 'text', tsquery: allWordsQuery(corrected) },
         corrected: corrected.join(' '),
       });
     }
-    // Whole-title similarity helps with phrases typed loosely ("ear buds studio"); for a single
-    // word the spelling correction above is better, and a short word's common trigrams make
-    // the check slow.
-    if (words.length >= 2) {
+    // Similar titles stand in for what the lexicon cannot correct, in phrases typed loosely. Not
+    // when every word is a catalog word (they just never meet in one product: "sonora laptop",
+    // and a look-alike title would be noise), and not for a single word (the correction above
+    // is better, and a short word's common trigrams make the check slow).
+    if (words.length >= 2 && !allKnown) {
       fallbacks.push({ match: { kind: 'similar', text: words.join(' ') }, corrected: null });
     }
     for (const fallback of fallbacks) {
@@ -190,11 +191,17 @@ export class SearchService {
     return { corrected: null, ...results };
   }
 
-  /** The words with each unknown one replaced by the closest known word; null if none changed. */
-  private async corrected(words: string[]): Promise<string[] | null> {
-    const unknown = words.filter((word) => word.length >= 3 && !/^\d+$/.test(word));
-    if (unknown.length === 0) return null;
-    const candidates = await spellingCandidates(this.db, unknown);
+  /**
+   * The words with each unknown one replaced by the closest known word (`corrected`, null when
+   * none changed), and whether the lexicon knows every word. Only words of three letters or more
+   * that are not numbers are looked up: a query with another word is never all known.
+   */
+  private async spelling(
+    words: string[],
+  ): Promise<{ corrected: string[] | null; allKnown: boolean }> {
+    const checked = words.filter((word) => word.length >= 3 && !/^\d+$/.test(word));
+    if (checked.length === 0) return { corrected: null, allKnown: false };
+    const candidates = await spellingCandidates(this.db, checked);
     let changed = false;
     const result = words.map((word) => {
       const candidate = candidates.get(word);
@@ -202,13 +209,16 @@ export class SearchService {
       changed = true;
       return candidate.suggestion;
     });
-    return changed ? result : null;
+    const allKnown =
+      checked.length === words.length &&
+      checked.every((word) => candidates.get(word)?.known === true);
+    return { corrected: changed ? result : null, allKnown };
   }
 
   private async hasHits(match: Match): Promise<boolean> {
     switch (match.kind) {
       case 'text':
-        return (await queriesWithHits(this.db, [match.tsquery])).length > 0;
+        return (await queriesWithHits(this.db, [match])).length > 0;
       case 'similar':
         return anySimilarTitle(this.db, match.text);
       case 'all':
