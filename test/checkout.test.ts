@@ -167,6 +167,18 @@ describe('a checkout that succeeds', () => {
         },
       },
       { type: 'cart.checked_out', payload: { cartId, orderId: id } },
+      {
+        type: 'search.order_placed',
+        payload: {
+          orderId: id,
+          ownerSub: null,
+          placedAt: order?.createdAt,
+          lines: [
+            { productId: product.id, variantId: lamp.id, quantity: 2 },
+            { productId: product.id, variantId: bulb.id, quantity: 1 },
+          ],
+        },
+      },
     ]);
   });
 

@@ -113,6 +113,7 @@ async function deliverDue(): Promise<void> {
     handlers: createNotificationHandlers({
       mailer: noMail,
       cartUrl: cart.url,
+      searchUrl: 'http://127.0.0.1:1/graphql',
       identitySecret: secret,
       logger: silentLogger,
     }),

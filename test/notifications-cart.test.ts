@@ -109,6 +109,7 @@ function dispatcher(cartUrl: string): OutboxDispatcher {
     handlers: createNotificationHandlers({
       mailer: noMail,
       cartUrl,
+      searchUrl: 'http://127.0.0.1:1/graphql',
       identitySecret: secret,
       logger,
     }),

@@ -129,6 +129,7 @@ function handlersFor(m: Mailer, logger: Logger = recordingLogger()): OutboxHandl
   return createNotificationHandlers({
     mailer: m,
     cartUrl: 'http://127.0.0.1:1/graphql',
+    searchUrl: 'http://127.0.0.1:1/graphql',
     identitySecret: 'not-used-by-these-tests-0123456789abcdef',
     logger,
   });

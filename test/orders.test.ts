@@ -281,9 +281,10 @@ describe('orderCancel', () => {
     expect((await eventsOfOrder(h, order.id)).map((e) => e.type)).toEqual([
       'order.placed',
       'cart.checked_out',
+      'search.order_placed',
       'order.cancelled',
     ]);
-    expect((await eventsOfOrder(h, order.id))[2].payload).toMatchObject({
+    expect((await eventsOfOrder(h, order.id))[3].payload).toMatchObject({
       status: 'CANCELLED',
       refundedAmount: money('64.80'),
       total: money('64.80'),
@@ -365,9 +366,10 @@ describe('orderFulfill', () => {
     expect(events.map((e) => e.type)).toEqual([
       'order.placed',
       'cart.checked_out',
+      'search.order_placed',
       'order.fulfilled',
     ]);
-    expect(events[2].payload).toMatchObject({
+    expect(events[3].payload).toMatchObject({
       status: 'FULFILLED',
       trackingNumber: '1Z999AA10123456784',
     });

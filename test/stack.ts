@@ -270,6 +270,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COGNITO_CLIENT_ID: cognito().clientId,
     COGNITO_JWKS_URL: cognito().jwksUrl,
   });
+  // Where the outbox sends search.* events: nothing answers there yet, so they wait in the
+  // outbox, retried with backoff (set `searchUrls.search` to a running search subgraph's URL).
+  const searchUrls = { search: 'http://127.0.0.1:1/graphql' };
   const mail = options.notifications ? await startEmbeddedSmtp() : null;
   const outbox = mail
     ? startNotifications({
@@ -280,6 +283,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         mailFrom: 'Storefront <orders@example.com>',
         outboxPollMs: 25,
         cartSubgraphUrl: `http://127.0.0.1:${cart.port}/graphql`,
+        get searchSubgraphUrl() {
+          return searchUrls.search;
+        },
       })
     : null;
   const gateway = await startGateway(config, logger, { host: '127.0.0.1' });

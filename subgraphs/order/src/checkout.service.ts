@@ -8,11 +8,11 @@
  *
  * Then ONE PostgreSQL transaction: claim the idempotency key, take the stock line by line with a
  * guarded decrement (in variant id order, so concurrent checkouts never deadlock), insert the
- * order, its lines and its first status, append the `order.placed` and `cart.checked_out`
- * events to the outbox, capture the payment, record it, and commit. Any line short of stock,
- * or a declined card, rolls all of it back: no order, stock untouched, no event, no charge.
- * The capture comes last, once everything else is written, so a card is only charged for an
- * order that is about to commit. The cart is emptied after the commit, by the outbox, so an
+ * order, its lines and its first status, append the `order.placed`, `cart.checked_out` and
+ * `search.order_placed` events to the outbox, capture the payment, record it, and commit. Any
+ * line short of stock, or a declined card, rolls all of it back: no order, stock untouched, no
+ * event, no charge. The capture comes last, once everything else is written, so a card is only
+ * charged for an order that is about to commit. The cart is emptied after the commit, by the outbox, so an
  * order stands even while the cart service is down.
  *
  * Idempotency: the key belongs to the caller (the shopper, or for a guest the cart) and is
@@ -31,7 +31,12 @@ import { errors } from '../../../common/errors';
 import type { RequestIdentity, Viewer } from '../../../common/identity';
 import { inTransaction } from '../../../common/postgres';
 import type { CheckoutErrorCode, Order, PostalAddress, UserError } from './domain';
-import { cartCheckedOutPayload, lineDisplayTitle, orderEventPayload } from './events';
+import {
+  cartCheckedOutPayload,
+  lineDisplayTitle,
+  orderEventPayload,
+  searchOrderPlacedPayload,
+} from './events';
 import type { OrderLoaders } from './loaders';
 import { OutboxEventType } from './notifications/events';
 import {
@@ -348,6 +353,12 @@ export class CheckoutService {
           tx,
           OutboxEventType.CartCheckedOut,
           cartCheckedOutPayload(cart.id, order.id),
+        );
+        // The search service records the purchase and refreshes these products' stock itself.
+        await appendOutbox(
+          tx,
+          OutboxEventType.SearchOrderPlaced,
+          searchOrderPlacedPayload(order, lines),
         );
 
         const charge = await deps.payments.capture({

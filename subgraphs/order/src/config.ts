@@ -93,6 +93,8 @@ export const orderSettings = {
   productSubgraphUrl: localUrl('product', 4001),
   /** Where checkout reads the shopper's email and saved addresses (`me`). */
   userSubgraphUrl: localUrl('user', 4003),
+  /** Where the outbox sends placed orders and stock changes (the search subgraph). */
+  searchSubgraphUrl: localUrl('search', 4005),
   /** How long checkout waits for each of those services. */
   subgraphTimeoutMs: env.int('CHECKOUT_SUBGRAPH_TIMEOUT_MS', 5_000, { min: 100, max: 60_000 }),
 };

@@ -1,6 +1,7 @@
 /**
  * The payloads of the events the order service appends to its outbox (the dispatcher in
- * src/notifications delivers them): what changed, with enough of the order for an email.
+ * src/notifications delivers them): what changed, with enough of the order for an email, and
+ * what the search service needs to know.
  */
 import { formatMinorUnits } from '../../../common/money';
 import type { Order, OrderLine } from './domain';
@@ -8,6 +9,8 @@ import type {
   CartCheckedOutPayload,
   MoneyPayload,
   OrderEventPayload,
+  SearchOrderPlacedPayload,
+  SearchStockChangedPayload,
 } from './notifications/events';
 
 const money = (minor: number, currencyCode: string): MoneyPayload => ({
@@ -51,3 +54,25 @@ export const cartCheckedOutPayload = (cartId: string, orderId: string): CartChec
   cartId,
   orderId,
 });
+
+/** `search.order_placed`: who bought what together, one line per variant, in the order's order. */
+export function searchOrderPlacedPayload(
+  order: Pick<Order, 'id' | 'ownerSub' | 'createdAt'>,
+  lines: readonly Pick<OrderLine, 'productId' | 'variantId' | 'quantity'>[],
+): SearchOrderPlacedPayload {
+  return {
+    orderId: order.id,
+    ownerSub: order.ownerSub,
+    placedAt: order.createdAt,
+    lines: lines.map((line) => ({
+      productId: line.productId,
+      variantId: line.variantId,
+      quantity: line.quantity,
+    })),
+  };
+}
+
+/** `search.stock_changed`: the products, each once, sorted. */
+export const searchStockChangedPayload = (
+  productIds: Iterable<string>,
+): SearchStockChangedPayload => ({ productIds: [...new Set(productIds)].sort() });

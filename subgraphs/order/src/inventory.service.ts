@@ -2,12 +2,19 @@
  * Stock rules: what can still be sold of a variant, whether a product is for sale, and the back
  * office's stock changes. A variant is known to this service when it has a stock row: the seed
  * and productCreate (through `initialize`) give every variant one.
+ *
+ * A stock change appends `search.stock_changed` to the outbox in its transaction, so the search
+ * service refreshes the product's in-stock flag if and only if the change commits.
  */
+import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
 import { requireAdmin, type Viewer } from '../../../common/identity';
-import type { Queryable } from '../../../common/postgres';
-import type { AdminErrorCode, UserError } from './domain';
+import { inTransaction } from '../../../common/postgres';
+import type { AdminErrorCode, StockLevel, UserError } from './domain';
+import { searchStockChangedPayload } from './events';
 import type { OrderLoaders } from './loaders';
+import { OutboxEventType } from './notifications/events';
+import { appendOutbox } from './order.repository';
 import { insertMissingStock, setStockQuantity } from './stock.repository';
 
 export interface OrderContext {
@@ -31,7 +38,7 @@ const validQuantity = (quantity: number) =>
   Number.isInteger(quantity) && quantity >= 0 && quantity <= MAX_QUANTITY;
 
 export class InventoryService {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly pool: Pool) {}
 
   quantityAvailable(ctx: OrderContext, variantId: string): Promise<number> {
     return ctx.loaders.quantityAvailable.load(variantId);
@@ -64,7 +71,17 @@ export class InventoryService {
         ],
       };
     }
-    const level = await setStockQuantity(this.db, variantId, quantity);
+    const level = await inTransaction(this.pool, async (tx): Promise<StockLevel | null> => {
+      const set = await setStockQuantity(tx, variantId, quantity);
+      if (set) {
+        await appendOutbox(
+          tx,
+          OutboxEventType.SearchStockChanged,
+          searchStockChangedPayload([set.productId]),
+        );
+      }
+      return set;
+    });
     if (!level) {
       return {
         variant: null,
@@ -81,7 +98,8 @@ export class InventoryService {
   /**
    * Gives a new product's variants their first stock; variants that have stock keep it (so a
    * retried call is harmless). Called by the product service while it creates the product, with
-   * the admin's identity. Returns the number of variants given stock.
+   * the admin's identity. Returns the number of variants given stock. When it gives any, it
+   * appends `search.stock_changed` for the product in the same transaction.
    */
   async initialize(
     ctx: OrderWriteContext,
@@ -95,9 +113,20 @@ export class InventoryService {
         'levels',
       );
     }
-    return insertMissingStock(
-      this.db,
-      levels.map((l) => ({ variantId: l.variantId, productId, quantity: l.quantity })),
-    );
+    return inTransaction(this.pool, async (tx) => {
+      const created = await insertMissingStock(
+        tx,
+        levels.map((l) => ({ variantId: l.variantId, productId, quantity: l.quantity })),
+      );
+      // A repeated call that creates nothing changes nothing the search service could see.
+      if (created > 0) {
+        await appendOutbox(
+          tx,
+          OutboxEventType.SearchStockChanged,
+          searchStockChangedPayload([productId]),
+        );
+      }
+      return created;
+    });
   }
 }

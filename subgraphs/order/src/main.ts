@@ -42,13 +42,15 @@ runMain(async () => {
       currency: config.currency,
     },
   });
-  // Delivers the outbox: order emails, and emptying carts after checkout.
+  // Delivers the outbox: order emails, emptying carts after checkout, and telling the search
+  // service about orders and stock changes.
   const notifications = startNotifications({
     pool,
     logger: logger.child({ component: 'outbox' }),
     identitySecret: config.identitySecret,
     ...notificationConfig,
     cartSubgraphUrl: config.cartSubgraphUrl,
+    searchSubgraphUrl: config.searchSubgraphUrl,
   });
   const server = await serveSubgraph({
     name: 'order',

@@ -3,7 +3,8 @@
  * the changes (cancel, fulfil, refund). Each change runs in one transaction that holds the
  * order's row lock (and the payment's), so concurrent changes of one order queue and see each
  * other's result: two refunds can never give back more than was captured. Each appends its
- * status change to the history and its event to the outbox in that same transaction.
+ * status change to the history and its event to the outbox in that same transaction (a cancel
+ * also `search.stock_changed`, for the stock it gives back).
  *
  * Who may see an order: one placed signed in, its owner and admins (anyone else gets null and
  * FORBIDDEN, or UNAUTHENTICATED when not signed in); a guest order, whoever holds its id (ids
@@ -31,7 +32,7 @@ import type {
   Payment,
   UserError,
 } from './domain';
-import { orderEventPayload } from './events';
+import { orderEventPayload, searchStockChangedPayload } from './events';
 import type { OrderLoaders } from './loaders';
 import { OutboxEventType } from './notifications/events';
 import {
@@ -156,8 +157,9 @@ export class OrderService {
 
   /**
    * Cancels an order that has not been fulfilled: refunds what is left of the payment in full,
-   * gives the stock back, and sets CANCELLED. The order's owner (or, for a guest order, whoever
-   * holds its id) and admins may. Anything but a PAID order is ORDER_NOT_CANCELLABLE.
+   * gives the stock back (and tells the search service so, through the outbox), and sets
+   * CANCELLED. The order's owner (or, for a guest order, whoever holds its id) and admins may.
+   * Anything but a PAID order is ORDER_NOT_CANCELLABLE.
    */
   async cancel(ctx: OrderRequestContext, id: string): Promise<OrderPayload<CheckoutErrorCode>> {
     const payments = this.requirePayments();
@@ -195,7 +197,8 @@ export class OrderService {
           await recordRefund(tx, payment, { providerRef: refund.ref, amount: left });
         }
         const lines = (await linesByOrderIds(tx, [id])).get(id) ?? [];
-        await returnStock(tx, stockLevels(lines));
+        const levels = stockLevels(lines);
+        await returnStock(tx, levels);
         await updateOrderStatus(tx, id, 'CANCELLED');
         await appendStatusHistory(tx, id, 'CANCELLED');
         const cancelled: Order = { ...order, status: 'CANCELLED' };
@@ -204,6 +207,13 @@ export class OrderService {
           OutboxEventType.OrderCancelled,
           orderEventPayload(cancelled, lines, { refundedAmount: left }),
         );
+        if (levels.length > 0) {
+          await appendOutbox(
+            tx,
+            OutboxEventType.SearchStockChanged,
+            searchStockChangedPayload(levels.map((l) => l.productId)),
+          );
+        }
         return { kind: 'changed', order: cancelled };
       },
     );

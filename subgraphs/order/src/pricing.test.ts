@@ -66,12 +66,14 @@ describe('checkout settings', () => {
       tax: config.taxRate.text,
       currency: config.currency,
       cart: config.cartSubgraphUrl,
+      search: config.searchSubgraphUrl,
     }).toEqual({
       shipping: 499,
       threshold: 5000,
       tax: '0.08',
       currency: 'USD',
       cart: 'http://localhost:4004/graphql',
+      search: 'http://localhost:4005/graphql',
     });
   });
 
@@ -96,6 +98,10 @@ describe('checkout settings', () => {
     [
       { CART_SUBGRAPH_URL: 'cart:4004' },
       'CART_SUBGRAPH_URL must be a http or https URL (got "cart://…")',
+    ],
+    [
+      { SEARCH_SUBGRAPH_URL: 'search:4005' },
+      'SEARCH_SUBGRAPH_URL must be a http or https URL (got "search://…")',
     ],
   ])('stop on %j with one line naming the variable', (source, message) => {
     let problem = 'no error';

@@ -356,7 +356,10 @@ export async function refundsOfCharge(h: OrderHarness, chargeRef: string) {
   return rows.map((r) => Number(r.amount));
 }
 
-/** The outbox events about an order (order.* by orderId, cart.checked_out by orderId), in order. */
+/**
+ * The outbox events about an order (those whose payload has its `orderId`: order.*,
+ * cart.checked_out, search.order_placed), in order.
+ */
 export async function eventsOfOrder(h: OrderHarness, orderId: string) {
   const { rows } = await h.db.query<{ type: string; payload: Record<string, unknown> }>(
     `SELECT type, payload FROM orders.outbox WHERE payload->>'orderId' = $1 ORDER BY id`,
@@ -370,6 +373,22 @@ export async function eventsOfCart(h: OrderHarness, cartId: string) {
   const { rows } = await h.db.query<{ type: string; payload: Record<string, unknown> }>(
     `SELECT type, payload FROM orders.outbox WHERE payload->>'cartId' = $1 ORDER BY id`,
     [cartId],
+  );
+  return rows;
+}
+
+/**
+ * The events for the search service about a product, in order: `search.stock_changed` naming it
+ * and `search.order_placed` with a line of it.
+ */
+export async function searchEventsOfProduct(h: OrderHarness, productId: string) {
+  const { rows } = await h.db.query<{ type: string; payload: Record<string, unknown> }>(
+    `SELECT type, payload FROM orders.outbox
+      WHERE (type = 'search.stock_changed' AND payload->'productIds' ? $1)
+         OR (type = 'search.order_placed'
+             AND payload->'lines' @> jsonb_build_array(jsonb_build_object('productId', $1::text)))
+      ORDER BY id`,
+    [productId],
   );
   return rows;
 }

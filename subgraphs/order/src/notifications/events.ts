@@ -1,8 +1,9 @@
 /**
  * The events the order service writes to its outbox, and their payloads (JSON). The writer
- * (checkout, fulfilment, cancel, refund) appends a row in the same transaction as the change;
- * the dispatcher delivers it afterwards. Payloads are read defensively: a row is data written by
- * another version of the service, not a type the compiler has checked.
+ * (checkout, fulfilment, cancel, refund, the stock changes) appends a row in the same
+ * transaction as the change; the dispatcher delivers it afterwards. Payloads are read
+ * defensively: a row is data written by another version of the service, not a type the compiler
+ * has checked.
  */
 
 export const OutboxEventType = {
@@ -11,6 +12,10 @@ export const OutboxEventType = {
   OrderCancelled: 'order.cancelled',
   OrderRefunded: 'order.refunded',
   CartCheckedOut: 'cart.checked_out',
+  /** For the search service: what was bought together, and by whom (recommendations). */
+  SearchOrderPlaced: 'search.order_placed',
+  /** For the search service: products whose stock changed other than by a checkout. */
+  SearchStockChanged: 'search.stock_changed',
 } as const;
 
 export type OrderEventType =
@@ -60,6 +65,33 @@ export interface OrderEventPayload {
 export interface CartCheckedOutPayload {
   cartId: string;
   orderId: string;
+}
+
+/** A line of `search.order_placed`: one per variant bought. */
+export interface SearchOrderLinePayload {
+  productId: string;
+  variantId: string;
+  /** Units bought, 1 or more. */
+  quantity: number;
+}
+
+/**
+ * `search.order_placed`: an order was placed. The search service records the purchase signals
+ * (co-purchases, best sellers, what a shopper bought) and refreshes the stock of its products
+ * itself, so checkout writes no `search.stock_changed`.
+ */
+export interface SearchOrderPlacedPayload {
+  orderId: string;
+  /** The shopper's Cognito sub; null for a guest order. */
+  ownerSub: string | null;
+  /** When the order was placed, ISO 8601. */
+  placedAt: string;
+  lines: SearchOrderLinePayload[];
+}
+
+/** `search.stock_changed`: the stock of these products changed (distinct ids, sorted). */
+export interface SearchStockChangedPayload {
+  productIds: string[];
 }
 
 /** A row whose payload can never be delivered as it is (the dispatcher parks it). */
@@ -143,4 +175,47 @@ export function parseOrderEvent(type: string, payload: unknown): OrderEventPaylo
 export function parseCartCheckedOut(type: string, payload: unknown): CartCheckedOutPayload {
   const p = object(payload, type, 'the payload');
   return { cartId: text(p.cartId, type, 'cartId'), orderId: text(p.orderId, type, 'orderId') };
+}
+
+/** The largest quantity GraphQL's Int (and so the search service's input) can carry. */
+const MAX_GRAPHQL_INT = 2_147_483_647;
+
+export function parseSearchOrderPlaced(type: string, payload: unknown): SearchOrderPlacedPayload {
+  const p = object(payload, type, 'the payload');
+  const ownerSub =
+    p.ownerSub === null || p.ownerSub === undefined ? null : text(p.ownerSub, type, 'ownerSub');
+  const placedAt = text(p.placedAt, type, 'placedAt');
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(placedAt) || Number.isNaN(Date.parse(placedAt))) {
+    throw new InvalidPayloadError(type, 'placedAt must be an ISO 8601 date and time');
+  }
+  if (!Array.isArray(p.lines) || p.lines.length === 0) {
+    throw new InvalidPayloadError(type, 'lines must be a non-empty array');
+  }
+  const lines = p.lines.map((raw, i): SearchOrderLinePayload => {
+    const line = object(raw, type, `lines[${i}]`);
+    const quantity = line.quantity;
+    if (
+      typeof quantity !== 'number' ||
+      !Number.isInteger(quantity) ||
+      quantity < 1 ||
+      quantity > MAX_GRAPHQL_INT
+    ) {
+      throw new InvalidPayloadError(type, `lines[${i}].quantity must be a whole number from 1`);
+    }
+    return {
+      productId: text(line.productId, type, `lines[${i}].productId`),
+      variantId: text(line.variantId, type, `lines[${i}].variantId`),
+      quantity,
+    };
+  });
+  return { orderId: text(p.orderId, type, 'orderId'), ownerSub, placedAt, lines };
+}
+
+export function parseSearchStockChanged(type: string, payload: unknown): SearchStockChangedPayload {
+  const p = object(payload, type, 'the payload');
+  if (!Array.isArray(p.productIds)) {
+    throw new InvalidPayloadError(type, 'productIds must be an array');
+  }
+  const ids = p.productIds.map((id, i) => text(id, type, `productIds[${i}]`));
+  return { productIds: [...new Set(ids)].sort() };
 }

@@ -1,6 +1,7 @@
 /**
  * What the order service does with its outbox events: emails the customer about order events,
- * and tells the cart service to empty a cart that was checked out.
+ * tells the cart service to empty a cart that was checked out, and tells the search service
+ * about placed orders and stock changes.
  *
  * Emails are sent at most once per event in all but one narrow case. Before sending, the handler
  * looks for the event in `notifications_sent`; right after the mail server accepts the message
@@ -29,15 +30,23 @@ import {
   orderEventTypes,
   parseCartCheckedOut,
   parseOrderEvent,
+  parseSearchOrderPlaced,
+  parseSearchStockChanged,
   type OrderEventType,
 } from './events';
+import { searchServiceClient, type SearchService } from './search-client';
 import { notificationSent, recordNotificationSent } from './sent.repository';
 
 export interface NotificationHandlerOptions {
   mailer: Mailer;
   /** The cart subgraph's GraphQL endpoint (CART_SUBGRAPH_URL). */
   cartUrl: string;
-  /** INTERNAL_IDENTITY_SECRET, to sign the order service's identity for the cart service. */
+  /**
+   * The search subgraph's GraphQL endpoint (SEARCH_SUBGRAPH_URL). Read at every delivery, so a
+   * getter can supply a URL known only later.
+   */
+  readonly searchUrl: string;
+  /** INTERNAL_IDENTITY_SECRET, to sign the order service's identity for the other services. */
   identitySecret: string;
   logger: Logger;
   /** Signs the emails; default "Storefront". */
@@ -98,11 +107,32 @@ function cartCheckedOutHandler(cart: CartService): OutboxHandler {
   };
 }
 
+function searchOrderPlacedHandler(search: SearchService): OutboxHandler {
+  return async (event) => {
+    await search.orderPlaced(parseSearchOrderPlaced(event.type, event.payload));
+  };
+}
+
+function searchStockChangedHandler(search: SearchService): OutboxHandler {
+  return async (event) => {
+    const { productIds } = parseSearchStockChanged(event.type, event.payload);
+    if (productIds.length > 0) await search.stockChanged(productIds);
+  };
+}
+
 /** The handlers for every event type the order service writes to its outbox. */
 export function createNotificationHandlers(options: NotificationHandlerOptions): OutboxHandlers {
   const cart = cartServiceClient({ url: options.cartUrl, identitySecret: options.identitySecret });
+  const search = searchServiceClient({
+    get url() {
+      return options.searchUrl;
+    },
+    identitySecret: options.identitySecret,
+  });
   const handlers: Record<string, OutboxHandler> = {
     [OutboxEventType.CartCheckedOut]: cartCheckedOutHandler(cart),
+    [OutboxEventType.SearchOrderPlaced]: searchOrderPlacedHandler(search),
+    [OutboxEventType.SearchStockChanged]: searchStockChangedHandler(search),
   };
   for (const type of orderEventTypes) handlers[type] = orderEmailHandler(type, options);
   return handlers;

@@ -46,6 +46,11 @@ export interface StartNotificationsOptions {
   mailFrom: string;
   outboxPollMs: number;
   cartSubgraphUrl: string;
+  /**
+   * The search subgraph's GraphQL endpoint (SEARCH_SUBGRAPH_URL), where `search.*` events go.
+   * Read at every delivery, so a getter can supply a URL known only later.
+   */
+  readonly searchSubgraphUrl: string;
   /** Instead of the SMTP mailer built from smtpUrl and mailFrom (the caller closes it). */
   mailer?: Mailer;
   batchSize?: number;
@@ -63,6 +68,9 @@ export function startNotifications(options: StartNotificationsOptions): OutboxDi
   const handlers = createNotificationHandlers({
     mailer,
     cartUrl: options.cartSubgraphUrl,
+    get searchUrl() {
+      return options.searchSubgraphUrl;
+    },
     identitySecret: options.identitySecret,
     logger: options.logger,
     storeName: displayName(options.mailFrom),
