@@ -270,9 +270,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COGNITO_CLIENT_ID: cognito().clientId,
     COGNITO_JWKS_URL: cognito().jwksUrl,
   });
-  // Where the outbox sends search.* events: nothing answers there yet, so they wait in the
-  // outbox, retried with backoff (set `searchUrls.search` to a running search subgraph's URL).
-  const searchUrls = { search: 'http://127.0.0.1:1/graphql' };
+  // Where the outbox sends search.* events (a getter, so a test can point it elsewhere).
+  const searchUrls = { search: `http://127.0.0.1:${search.port}/graphql` };
   const mail = options.notifications ? await startEmbeddedSmtp() : null;
   const outbox = mail
     ? startNotifications({

@@ -50,8 +50,7 @@ const cases: RelevanceCase[] = [
   exact('Roastery Nine Light Roast Espresso Blend H9'),
   exact('Bean & Bloom Dark Roast Cold Brew Coffee'),
   exact('Kaldi Co. Cast Iron Dutch Oven U8'),
-  // PostgreSQL reads "2-in-1" in a title as 2 and -1 but the query's words are 2, in and 1, so
-  // the full text never matches it: this title is found through titles similar to the query.
+  // PostgreSQL reads "2-in-1" as 2 and -1; the query as typed goes through the same parser.
   exact('Vertex Slim 2-in-1 Laptop'),
   exact('Quietwave Hi-Fi Over-Ear Headphones M2'),
   exact('Tempo GPS Dive Watch F5'),
@@ -70,7 +69,6 @@ const cases: RelevanceCase[] = [
   partial('dive watch', titleHas('dive watch')),
   partial('halide works 4k', allOf(madeBy('Halide Works'), titleHas('4k'))),
   partial('roll-top laptop bag', titleHas('roll top laptop bag')),
-  // Found through similar titles too (see "Vertex Slim 2-in-1 Laptop").
   partial('2-in-1 laptop', titleHas('2 in 1 laptop')),
   // Word prefixes, as typed before the word is finished.
   partial('headph', titleWordStarts('headph')),
