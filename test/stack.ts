@@ -86,6 +86,8 @@ export interface Stack {
   counters: Counters;
   cache: SharedCache;
   dynamo: DynamoDBClient;
+  /** The catalog table the product service reads (the stack's own with `privateCatalog`). */
+  catalogTable: string;
   stop(): Promise<void>;
 }
 
@@ -162,8 +164,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     identitySecret,
     logger,
   });
+  // Random as well: with --runInBand every test file runs in this process with stackNumber from 0.
   const table = options.privateCatalog
-    ? `test-catalog-${process.pid}-${stackNumber}`
+    ? `test-catalog-${process.pid}-${stackNumber}-${randomBytes(4).toString('hex')}`
     : testServices.catalogTable;
   if (options.privateCatalog) await createEmptyCatalog(dynamo, table);
   const productGraph = await createProductSubgraph({
@@ -303,6 +306,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     counters,
     cache,
     dynamo,
+    catalogTable: table,
     async stop() {
       await gateway.close();
       await feed.stop();

@@ -7,7 +7,8 @@
  *      not a read before the write, decides who gets a slug, so two concurrent creates with the
  *      same slug cannot both succeed; on any conflict the claims this request made are released;
  *   2. hand the initial stock to the order service (see stock.ts);
- *   3. write the variants, the product, then its listing entries;
+ *   3. write the variants, the product (which puts it in the catalog change feed, see
+ *      feed.service.ts), then its listing entries;
  *   4. add to the category's and the catalog's product counts (UpdateItem ADD);
  *   5. drop the cached records it touched and make cached listings stale.
  */
@@ -80,7 +81,7 @@ export class ProductAdminService {
       throw new Error('products cannot be created: no order service is configured for stock');
     }
 
-    const now = new Date().toISOString();
+    const now = new Date().toISOString(); // restamped just before the product is written
     const productId = randomUUID();
     const variants: Variant[] = input.variants.map((v, position) => ({
       id: randomUUID(),
@@ -159,6 +160,9 @@ export class ProductAdminService {
         productId,
         variants.map((v, i) => ({ variantId: v.id, quantity: input.variants[i].quantity })),
       );
+      // updatedAt is the product's change-feed position (table.ts): stamp it after the stock
+      // call, so it is close to the moment the product is written, whatever that call took.
+      product.createdAt = product.updatedAt = new Date().toISOString();
       await writeItems(this.db, [...variants.map(variantItem), productItem(product)]);
       await writeItems(this.db, listingItems(product));
     } catch (error) {

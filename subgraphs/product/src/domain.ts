@@ -86,6 +86,46 @@ export interface ListingPage {
   hasNextPage: boolean;
 }
 
+/** One entry of the catalog change feed's index: which product, at which position. */
+export interface FeedEntry {
+  productId: string;
+  /** `<updatedAt ISO>#<productId>` as the index holds it. */
+  position: string;
+}
+
+export interface FeedPage {
+  entries: FeedEntry[];
+  /** True when entries follow the last one of this page. */
+  hasMore: boolean;
+}
+
+/** A product as the search index takes it from the change feed. */
+export interface CatalogDocument {
+  id: string;
+  slug: string;
+  title: string;
+  description: string;
+  brand: string | null;
+  categorySlug: string;
+  categoryName: string;
+  /** Minor units. */
+  minPrice: number;
+  maxPrice: number;
+  currencyCode: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The feed position the document was read at. */
+  position: string;
+}
+
+/** One page of the change feed, ascending by position. */
+export interface CatalogChangePage {
+  documents: CatalogDocument[];
+  /** Position of the last document; null when the page is empty. */
+  endPosition: string | null;
+  hasMore: boolean;
+}
+
 export interface Page<T> {
   items: T[];
   hasNextPage: boolean;

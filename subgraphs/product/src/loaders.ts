@@ -64,6 +64,12 @@ export function cacheAside<V>(
 
 export interface CatalogLoaders {
   product: DataLoader<string, Product | null>;
+  /**
+   * Products as the table holds them now: strongly consistent reads that bypass the shared
+   * cache. The change feed reads these, since a cached copy can be older than the feed entry
+   * that names it (a read racing a write can put the old version back into the cache).
+   */
+  currentProduct: DataLoader<string, Product | null>;
   productIdBySlug: DataLoader<string, string | null>;
   variant: DataLoader<string, Variant | null>;
   category: DataLoader<string, Category | null>;
@@ -83,6 +89,13 @@ export function createCatalogLoaders(
     );
   return {
     product: loader('p:', (ids) => getProducts(db, ids)),
+    currentProduct: new DataLoader<string, Product | null>(
+      async (ids) => {
+        const found = await getProducts(db, ids, { consistent: true });
+        return ids.map((id) => found.get(id) ?? null);
+      },
+      { maxBatchSize: 100 },
+    ),
     productIdBySlug: loader('s:', (slugs) => getProductIdsBySlug(db, slugs)),
     variant: loader('v:', (ids) => getVariants(db, ids)),
     category: loader('c:', (slugs) => getCategories(db, slugs)),

@@ -8,6 +8,7 @@ import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
 import type { RequestIdentity } from '../../../common/identity';
 import { ProductAdminService } from './admin.service';
+import { CatalogFeedService } from './feed.service';
 import { ReviewService } from './review.service';
 import type { ProductSubgraphContext } from './schema/resolvers';
 import { referenceResolvers, resolvers } from './schema/resolvers';
@@ -52,6 +53,7 @@ export async function createProductSubgraph(deps: ProductDependencies): Promise<
     deps.assetBaseUrl,
   );
   const reviewWriter = new ReviewService(table, catalog);
+  const catalogFeed = new CatalogFeedService(table);
   return {
     schema: await buildProductSchema(),
     catalog,
@@ -59,6 +61,7 @@ export async function createProductSubgraph(deps: ProductDependencies): Promise<
       ...catalog.createContext(),
       catalog,
       productAdmin,
+      catalogFeed,
       reviewWriter,
       viewer: identity.viewer,
       clientIp: identity.clientIp,

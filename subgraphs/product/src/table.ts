@@ -12,11 +12,23 @@
  *   CATEGORIES             <slug>                 a category and its product count
  *   META                   COUNTS                 the number of products in the catalog
  *   META                   SEED                   which seed has been applied
+ *   META                   FEED                   every product carries its change-feed keys
  *   LISTING#ALL            <productId>            listing entry for "all products"
  *   LISTING#CAT#<slug>     <productId>            listing entry for one category
  *
  * Listing entries carry one sort attribute per ProductSort; four sparse GSIs keyed on
  * (pk, that attribute) give every category listing in every order as a single Query.
+ *
+ * The change feed (what the search service indexes): every product item carries
+ *
+ *   cf      'PRODUCT'                    a constant: the partition of the `byChange` GSI
+ *   cfPos   <updatedAt ISO>#<productId>  its feed position, moved with `updatedAt`
+ *
+ * and no other item has `cf`, so the sparse GSI `byChange` (hash `cf`, range `cfPos`) lists
+ * every product once, ordered by its last change; reading it from a position is one Query with
+ * `cfPos > :after`. The index has a single partition key value, and a DynamoDB partition takes
+ * about 1,000 writes a second: the ceiling for product writes (creates and edits), which is
+ * plenty for a back office. Reviews do not move `cfPos` (the feed carries no rating).
  */
 import type {
   AttributeDefinition,
@@ -45,6 +57,8 @@ export const key = {
   category: (slug: string) => ({ pk: 'CATEGORIES', sk: slug }),
   counts: () => ({ pk: 'META', sk: 'COUNTS' }),
   seed: () => ({ pk: 'META', sk: 'SEED' }),
+  /** Present once every product item carries its change-feed keys (see ensureTable). */
+  feedMarker: () => ({ pk: 'META', sk: 'FEED' }),
   listingPartition: (categorySlug: string | null) =>
     categorySlug === null ? 'LISTING#ALL' : `LISTING#CAT#${categorySlug}`,
   review: (productId: string, createdAt: string, id: string) => ({
@@ -81,11 +95,28 @@ export const sortIndex: Record<
 
 const sortAttributes = ['sFeatured', 'sTitle', 'sPrice', 'sNewest'] as const;
 
+/** The catalog change feed: a sparse GSI over product items, ordered by their last change. */
+export const changeFeed = {
+  index: 'byChange',
+  /** Hash key attribute; only product items have it. */
+  partitionAttribute: 'cf',
+  /** Its one value. */
+  partition: 'PRODUCT',
+  /** Range key attribute: the feed position. */
+  positionAttribute: 'cfPos',
+} as const;
+
+/** A product's feed position: `<updatedAt ISO>#<id>`; unique, and ordered by time of change. */
+export const feedPosition = (product: Pick<Product, 'id' | 'updatedAt'>): string =>
+  `${product.updatedAt}#${product.id}`;
+
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   const attributes: AttributeDefinition[] = [
     { AttributeName: 'pk', AttributeType: 'S' },
     { AttributeName: 'sk', AttributeType: 'S' },
     ...sortAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+    { AttributeName: changeFeed.partitionAttribute, AttributeType: 'S' },
+    { AttributeName: changeFeed.positionAttribute, AttributeType: 'S' },
   ];
   const indexes: GlobalSecondaryIndex[] = [
     ['byFeatured', 'sFeatured'],
@@ -100,6 +131,18 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
     ],
     Projection: { ProjectionType: 'KEYS_ONLY' },
   }));
+  indexes.push({
+    IndexName: changeFeed.index,
+    KeySchema: [
+      { AttributeName: changeFeed.partitionAttribute, KeyType: 'HASH' },
+      { AttributeName: changeFeed.positionAttribute, KeyType: 'RANGE' },
+    ],
+    // Keys only: the feed reads the products themselves (a consistent BatchGetItem per 100), so
+    // the index costs one small entry per product instead of a second copy of every description,
+    // and the documents the feed serves can gain fields without rebuilding the index (a GSI's
+    // projection cannot be changed in place).
+    Projection: { ProjectionType: 'KEYS_ONLY' },
+  });
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -127,8 +170,21 @@ export function listingSortKeys(product: Product): Record<(typeof sortAttributes
 const put = (value: Record<string, unknown>): Item =>
   marshall(value, { removeUndefinedValues: true, convertClassInstanceToMap: false });
 
+/** The change-feed keys a product item carries (see the header). */
+export function changeFeedKeys(product: Pick<Product, 'id' | 'updatedAt'>): Record<string, string> {
+  return {
+    [changeFeed.partitionAttribute]: changeFeed.partition,
+    [changeFeed.positionAttribute]: feedPosition(product),
+  };
+}
+
 export function productItem(product: Product): Item {
-  return put({ ...key.product(product.id), type: 'product', ...product });
+  return put({
+    ...key.product(product.id),
+    type: 'product',
+    ...product,
+    ...changeFeedKeys(product),
+  });
 }
 
 export function variantItem(variant: Variant): Item {

@@ -1,9 +1,21 @@
 /** Thin resolvers: each turns its arguments into one CatalogService call. */
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Directive,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { Viewer } from '../../../../common/identity';
 import { Money } from '../../../../common/money';
 import type { Product as ProductRecord, Variant as VariantRecord } from '../domain';
 import type { ProductAdminService } from '../admin.service';
+import type { CatalogFeedService } from '../feed.service';
 import type { ReviewService } from '../review.service';
 import type { CatalogContext, CatalogService } from '../service';
 import {
@@ -15,6 +27,7 @@ import {
   ReviewAddPayload,
 } from './mutation-types';
 import {
+  CatalogChangePage,
   Category,
   Image,
   PriceRange,
@@ -32,6 +45,7 @@ import {
 export interface ProductSubgraphContext extends CatalogContext {
   catalog: CatalogService;
   productAdmin: ProductAdminService;
+  catalogFeed: CatalogFeedService;
   reviewWriter: ReviewService;
   viewer: Viewer;
   clientIp: string | null;
@@ -88,6 +102,29 @@ export class CatalogQueryResolver {
     @Arg('id', () => ID, { description: 'The variant\'s id.' }) id: string,
   ) {
     return ctx.catalog.variant(ctx, id);
+  }
+}
+
+@Resolver()
+export class CatalogFeedResolver {
+  /** Internal: the search service reads the catalog's changes. Hidden by @inaccessible. */
+  @Directive('@federation__inaccessible')
+  @Query(() => CatalogChangePage, {
+    description:
+      'Internal (search service and admins): products created or changed after a feed position, oldest change first. Reading from null replays the whole catalog.',
+  })
+  catalogChanges(
+    @Ctx() ctx: ProductSubgraphContext,
+    // Declared in reverse: the generated SDL lists arguments last to first.
+    @Arg('first', () => Int, { description: 'Page size, 1 to 500.' }) first: number,
+    @Arg('after', () => String, {
+      nullable: true,
+      description:
+        'A position the feed returned (`endPosition`), to read the changes after it; or an ISO timestamp in UTC, to read the changes at or after that instant; null to start from the beginning.',
+    })
+    after: string | undefined,
+  ) {
+    return ctx.catalogFeed.catalogChanges(ctx, { after, first });
   }
 }
 
@@ -209,6 +246,7 @@ export const referenceResolvers = {
 
 export const resolvers = [
   CatalogQueryResolver,
+  CatalogFeedResolver,
   CatalogMutationResolver,
   ProductFieldsResolver,
   VariantFieldsResolver,

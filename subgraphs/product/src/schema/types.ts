@@ -210,3 +210,75 @@ export class ProductFilter {
   @Field(() => String, { nullable: true, description: 'Only products of this category.' })
   categorySlug?: string | null;
 }
+
+@Directive('@federation__inaccessible')
+@ObjectType({
+  description:
+    'Internal (search service): a product as the search index takes it from the catalog change feed.',
+})
+export class CatalogDocument {
+  @Field(() => ID, { description: "The product's id." })
+  id!: string;
+
+  @Field({ description: "The product's slug." })
+  slug!: string;
+
+  @Field({ description: 'Display title.' })
+  title!: string;
+
+  @Field({ description: 'Long description, plain text.' })
+  description!: string;
+
+  @Field(() => String, { nullable: true, description: 'Brand or manufacturer; null when none.' })
+  brand!: string | null;
+
+  @Field({ description: 'Slug of the category the product is listed in.' })
+  categorySlug!: string;
+
+  @Field({ description: 'Display name of that category.' })
+  categoryName!: string;
+
+  @Field(() => Int, { description: 'Price of the cheapest variant, in minor units (cents).' })
+  minPrice!: number;
+
+  @Field(() => Int, {
+    description: 'Price of the most expensive variant, in minor units (cents).',
+  })
+  maxPrice!: number;
+
+  @Field({ description: 'ISO 4217 code of the prices\' currency.' })
+  currencyCode!: string;
+
+  @Field({ description: 'When the product was added (ISO 8601).' })
+  createdAt!: string;
+
+  @Field({ description: 'When the product last changed (ISO 8601).' })
+  updatedAt!: string;
+
+  @Field({
+    description:
+      'The feed position this document was read at: "<updatedAt>#<id>". When the product changed while the page was read, this is the earlier position and the content is already the newer one; the document then appears again at its new position.',
+  })
+  position!: string;
+}
+
+@Directive('@federation__inaccessible')
+@ObjectType({
+  description: 'Internal (search service): one page of the catalog change feed.',
+})
+export class CatalogChangePage {
+  @Field(() => [CatalogDocument], {
+    description: 'Products changed after the position asked for, ascending by (updatedAt, id).',
+  })
+  documents!: CatalogDocument[];
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Position of the last document; pass it as `after` for the next page. Null when the page is empty.',
+  })
+  endPosition!: string | null;
+
+  @Field({ description: 'True when changes follow this page.' })
+  hasMore!: boolean;
+}
