@@ -309,7 +309,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     catalogTable: table,
     async stop() {
       await gateway.close();
+      // The background callers first (the feed reader and the outbox call the services).
       await feed.stop();
+      await outbox?.stop();
       await Promise.allSettled([
         product.close(),
         order.close(),
@@ -319,7 +321,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ]);
       cognitoApi.destroy();
       cartDynamo.destroy();
-      await outbox?.stop();
       await mail?.stop();
       await Promise.all([pool.end(), paymentsPool.end(), searchPool.end()]);
       dynamo.destroy();
