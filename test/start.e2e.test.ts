@@ -48,10 +48,81 @@ async function graphql(query: string, variables: unknown = {}, token?: string) {
   return (await response.json()) as { data: Record<string, unknown> };
 }
 
-async function runOnce(): Promise<{
+interface SearchCheck {
+  /** Products the search index holds once the stack is up. */
+  indexed: number;
+  /** From productCreate answering to the product being found by search. */
+  searchableAfterMs: number;
+  /** What `npm run reindex` printed, run against the running stack. */
+  reindexOutput: string;
+}
+
+/** Creates a product as the admin and times how long until search finds it; then reindexes. */
+async function checkSearch(token: string): Promise<SearchCheck> {
+  const indexedDeadline = Date.now() + 30_000;
+  let indexed = 0;
+  while (Date.now() < indexedDeadline) {
+    const read = await graphql('{ search(query: "", first: 0) { totalCount } }');
+    indexed = (read.data.search as { totalCount: number }).totalCount;
+    if (indexed >= 40) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const word = `kestrel${Date.now().toString(36).replace(/[0-9]/g, '')}`;
+  const created = await graphql(
+    `
+      mutation ($input: ProductCreateInput!) {
+        productCreate(input: $input) {
+          product {
+            id
+          }
+          userErrors {
+            code
+            message
+          }
+        }
+      }
+    `,
+    {
+      input: {
+        title: `Field Lantern ${word}`,
+        description: 'A lantern for the start test.',
+        categorySlug: 'lighting',
+        variants: [{ sku: `START-${word}`, title: 'Default', price: '19.00', quantity: 5 }],
+      },
+    },
+    token,
+  );
+  const createdAt = Date.now();
+  const id = (created.data.productCreate as { product: { id: string } | null }).product?.id;
+  if (!id) throw new Error(`productCreate failed: ${JSON.stringify(created)}`);
+  let searchableAfterMs = -1;
+  while (Date.now() - createdAt < 10_000) {
+    const found = await graphql(
+      'query ($q: String!) { search(query: $q, first: 5) { nodes { id } } }',
+      {
+        q: word,
+      },
+    );
+    const nodes = (found.data.search as { nodes: { id: string }[] }).nodes;
+    if (nodes.some((node) => node.id === id)) {
+      searchableAfterMs = Date.now() - createdAt;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const reindexOutput = execFileSync(
+    process.execPath,
+    [projectPath('dist', 'scripts', 'reindex.js')],
+    { cwd: projectPath(), env: { PATH: process.env.PATH, DATA_DIR: dataDir }, encoding: 'utf8' },
+  );
+  return { indexed, searchableAfterMs, reindexOutput };
+}
+
+async function runOnce(options: { search?: boolean } = {}): Promise<{
   output: string;
   products: unknown;
   admin: unknown;
+  search: SearchCheck | null;
   exitCode: number | null;
 }> {
   const child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], {
@@ -84,16 +155,17 @@ async function runOnce(): Promise<{
     const admin = session
       ? (await graphql('{ me { email isAdmin } }', {}, session.accessToken)).data.me
       : null;
+    const search = options.search && session ? await checkSearch(session.accessToken) : null;
     child.kill('SIGINT');
     const exitCode = await exited;
-    return { output, products, admin, exitCode };
+    return { output, products, admin, search, exitCode };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
 
 it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () => {
-  const first = await runOnce();
+  const first = await runOnce({ search: true });
   expect(first.output).toContain('demo catalog seeded');
   expect(first.output).toContain('http://localhost:4610/graphiql');
   expect(first.products).toMatchObject({
@@ -103,16 +175,30 @@ it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () =
     ]),
   });
   expect(first.admin).toEqual({ email: 'admin@example.com', isAdmin: true });
+  // The search service indexed the seeded catalog, and a new product is searchable within 5 s.
+  expect(first.search?.indexed).toBe(40);
+  process.stdout.write(
+    `npm start: a new product was searchable after ${first.search?.searchableAfterMs} ms\n`,
+  );
+  expect(first.search?.searchableAfterMs).toBeGreaterThanOrEqual(0);
+  expect(first.search?.searchableAfterMs).toBeLessThan(5_000);
+  expect(first.search?.reindexOutput).toContain('search index rebuilt');
+  expect(first.search?.reindexOutput).toContain('"documents":41');
   expect(first.exitCode).toBe(0);
 
   const second = await runOnce();
   expect(second.output).not.toContain('demo catalog seeded');
-  expect(second.products).toEqual(first.products);
+  // The same data, with the product the first run created.
+  expect(second.products).toEqual({
+    ...(first.products as object),
+    totalCount: 41,
+    nodes: expect.any(Array),
+  });
   expect(second.admin).toEqual(first.admin);
   expect(second.exitCode).toBe(0);
 
   // Nothing it started is left listening.
-  for (const port of [4610, 4611, 4612, 4613, 4614, 4001, 4002, 4003, 4004]) {
+  for (const port of [4610, 4611, 4612, 4613, 4614, 4001, 4002, 4003, 4004, 4005]) {
     await expect(
       fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) }),
     ).rejects.toThrow();
