@@ -79,7 +79,7 @@ const categoryNames = new Map(seedCategories(new Map()).map((c) => [c.slug, c.na
 const seeded = [...generateCatalog({ products: SEEDED, seed: SEED })].map((e) => e.product);
 
 beforeAll(async () => {
-  stack = await startStack({ privateCatalog: true });
+  stack = await startStack({ privateCatalog: true, searchFeed: false });
   productUrl = `http://127.0.0.1:${stack.product.port}/graphql`;
   pool = createPool(testDatabaseUrl(), { max: 4 });
   await seedCatalog({ client: stack.dynamo, name: stack.catalogTable }, pool, {

@@ -16,6 +16,7 @@ import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../subgraphs/user/src/server';
 import { createSearchPool, migrateSearchDatabase } from '../subgraphs/search/src/server';
+import { fillIndex } from '../subgraphs/search/test/support';
 import { ensureTable } from '../subgraphs/product/src/repository';
 import { seedCatalog } from '../subgraphs/product/src/seed/write';
 import { testDatabaseUrl, testServices } from './services';
@@ -94,9 +95,16 @@ export default async function globalSetup(): Promise<void> {
     await ensureTable(table);
     await migrateOrderDatabase(pool);
     await migrateUserDatabase(pool);
-    const searchPool = createSearchPool(testDatabaseUrl(), 'search', 1);
-    await migrateSearchDatabase(searchPool, 'search').finally(() => searchPool.end());
     const seeded = await seedCatalog(table, pool, { products: testServices.seedProducts });
+    // The shared search index starts out holding the seeded catalog, as the search service would
+    // after reading the catalog's feed, and each test stack's indexer carries on from there.
+    const searchPool = createSearchPool(testDatabaseUrl(), 'search', 2);
+    try {
+      await migrateSearchDatabase(searchPool, 'search');
+      await fillIndex(searchPool, testServices.seedProducts);
+    } finally {
+      await searchPool.end();
+    }
     process.stdout.write(
       `\ntest services ready in ${Date.now() - started} ms ` +
         `(seeded ${seeded.products} products, ${seeded.items} items in ${seeded.ms} ms)\n`,

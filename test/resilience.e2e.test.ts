@@ -151,6 +151,7 @@ describe('when a store is unreachable', () => {
     const stack = await startStack({
       cache: 'memory',
       dynamoEndpoint: `http://127.0.0.1:${await freePort()}`,
+      searchFeed: false,
     });
     try {
       const result = await execute(stack.gatewayUrl, ProductDetailDocument, {
@@ -187,6 +188,7 @@ describe('health endpoints', () => {
           'order subgraph': 'ok',
           'user subgraph': 'ok',
           'cart subgraph': 'ok',
+          'search subgraph': 'ok',
         },
       });
     } finally {

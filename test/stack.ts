@@ -67,6 +67,11 @@ export interface StackOptions {
   searchSchema?: string;
   /** How often the search service reads the catalog's change feed (default 100 ms). */
   searchPollMs?: number;
+  /**
+   * Whether the search service follows the catalog (default true). Off for tests that count
+   * what reaches DynamoDB, which the feed reader would add to.
+   */
+  searchFeed?: boolean;
 }
 
 export interface Stack {
@@ -235,9 +240,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   checkoutUrls.user = `http://127.0.0.1:${user.port}/graphql`;
 
+  const privateSearch = !options.searchSchema && options.privateCatalog === true;
   const searchSchema =
     options.searchSchema ??
-    (options.privateCatalog ? `search_stack_${process.pid}_${stackNumber}` : 'search');
+    (privateSearch ? `search_stack_${process.pid}_${randomBytes(4).toString('hex')}` : 'search');
   const searchPool = createSearchPool(testDatabaseUrl(), searchSchema, 6);
   await migrateSearchDatabase(searchPool, searchSchema);
   const searchGraph = await createSearchSubgraph({
@@ -248,9 +254,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     indexer: { pollMs: options.searchPollMs ?? 100, lookbackMs: 2_000, pageSize: 500 },
     currencyCode: 'USD',
   });
-  // Brings the index up to date before the stack is handed out, then follows the catalog.
-  await searchGraph.indexer.catchUp();
-  const feed = searchGraph.indexer.start();
+  // Brings the index up to date before the stack is handed out (unless the catalog is
+  // unreachable, which some tests arrange), then follows the catalog.
+  const following = options.searchFeed !== false;
+  if (following) await searchGraph.indexer.catchUp().catch(() => undefined);
+  const feed = following ? searchGraph.indexer.start() : { stop: async () => undefined };
   const search = await serveSubgraph({
     name: 'search',
     ...searchGraph,
@@ -322,6 +330,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cognitoApi.destroy();
       cartDynamo.destroy();
       await mail?.stop();
+      if (privateSearch) await searchPool.query(`DROP SCHEMA ${searchSchema} CASCADE`);
       await Promise.all([pool.end(), paymentsPool.end(), searchPool.end()]);
       dynamo.destroy();
       if (typeof options.cache !== 'object') await baseCache.close();
