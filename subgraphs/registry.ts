@@ -2,6 +2,8 @@
  * The subgraphs the gateway routes to. Adding a subgraph: add it here, give it an entry point
  * and a schema builder (scripts/schema.ts), then run `npm run schema`.
  */
+import { env, type Setting } from '../common/config';
+
 export interface SubgraphInfo {
   /** The name in the supergraph (`join__Graph`). */
   name: string;
@@ -21,3 +23,13 @@ export const subgraphRegistry: readonly SubgraphInfo[] = [
 
 /** `PRODUCT_SUBGRAPH_URL` for `product`. */
 export const subgraphUrlVariable = (name: string) => `${name.toUpperCase()}_SUBGRAPH_URL`;
+
+/**
+ * The setting for another subgraph's URL: `<NAME>_SUBGRAPH_URL`, by default the subgraph's local
+ * port from this registry.
+ */
+export function subgraphUrlSetting(name: string): Setting<string> {
+  const info = subgraphRegistry.find((s) => s.name === name);
+  if (!info) throw new Error(`unknown subgraph ${name}`);
+  return env.url(subgraphUrlVariable(name), `http://localhost:${info.port}/graphql`);
+}

@@ -1,11 +1,8 @@
 import { env, loadConfig, type Setting } from '../../common/config';
-import { subgraphRegistry, subgraphUrlVariable } from '../../subgraphs/registry';
+import { subgraphRegistry, subgraphUrlSetting } from '../../subgraphs/registry';
 
 const subgraphUrls = Object.fromEntries(
-  subgraphRegistry.map((s) => [
-    s.name,
-    env.url(subgraphUrlVariable(s.name), `http://localhost:${s.port}/graphql`),
-  ]),
+  subgraphRegistry.map((s) => [s.name, subgraphUrlSetting(s.name)]),
 ) as Record<string, Setting<string>>;
 
 export const gatewaySettings = {

@@ -1,11 +1,5 @@
 import { env, loadConfig } from '../../../common/config';
-import { subgraphRegistry, subgraphUrlVariable } from '../../registry';
-
-/** Another subgraph's URL: its `<NAME>_SUBGRAPH_URL`, by default its local port. */
-function subgraphUrl(name: string, fallbackPort: number) {
-  const port = subgraphRegistry.find((s) => s.name === name)?.port ?? fallbackPort;
-  return env.url(subgraphUrlVariable(name), `http://localhost:${port}/graphql`);
-}
+import { subgraphUrlSetting } from '../../registry';
 
 export const cartSettings = {
   identitySecret: env.secret('INTERNAL_IDENTITY_SECRET'),
@@ -15,11 +9,11 @@ export const cartSettings = {
   table: env.string('CART_TABLE', 'store-carts'),
   createTables: env.bool('DYNAMODB_CREATE_TABLES', true),
   /** Prices and titles of variants. */
-  productSubgraphUrl: subgraphUrl('product', 4001),
+  productSubgraphUrl: subgraphUrlSetting('product'),
   /** Stock, for capping quantities. */
-  orderSubgraphUrl: subgraphUrl('order', 4002),
+  orderSubgraphUrl: subgraphUrlSetting('order'),
   /** Shoppers' emails, for reminders. */
-  userSubgraphUrl: subgraphUrl('user', 4003),
+  userSubgraphUrl: subgraphUrlSetting('user'),
   /** A cart expires this many days after its last change. */
   cartTtlDays: env.int('CART_TTL_DAYS', 30, { min: 1, max: 365 }),
   /** The currency of an empty cart's subtotal; the catalog prices every variant in it. */

@@ -1,13 +1,7 @@
 import { ConfigError, env, loadConfig, type Setting } from '../../../common/config';
 import { parseMinorUnits } from '../../../common/money';
-import { subgraphRegistry, subgraphUrlVariable } from '../../registry';
+import { subgraphUrlSetting } from '../../registry';
 import type { PricingRules, TaxRate } from './pricing';
-
-const portOf = (name: string, fallback: number) =>
-  subgraphRegistry.find((s) => s.name === name)?.port ?? fallback;
-
-const localUrl = (name: string, fallback: number) =>
-  env.url(subgraphUrlVariable(name), `http://localhost:${portOf(name, fallback)}/graphql`);
 
 /** An amount of money as a decimal string ("4.99"), read as integer minor units. */
 function amountSetting(variable: string, fallback: string): Setting<number> {
@@ -88,13 +82,13 @@ export const orderSettings = {
   /** The store's currency: every price and order is in it. */
   currency: currencySetting('CURRENCY', 'USD'),
   /** Where checkout reads the cart (its internal `cartForCheckout`). */
-  cartSubgraphUrl: localUrl('cart', 4004),
+  cartSubgraphUrl: subgraphUrlSetting('cart'),
   /** Where checkout reads prices (the product subgraph's `_entities`). */
-  productSubgraphUrl: localUrl('product', 4001),
+  productSubgraphUrl: subgraphUrlSetting('product'),
   /** Where checkout reads the shopper's email and saved addresses (`me`). */
-  userSubgraphUrl: localUrl('user', 4003),
+  userSubgraphUrl: subgraphUrlSetting('user'),
   /** Where the outbox sends placed orders and stock changes (the search subgraph). */
-  searchSubgraphUrl: localUrl('search', 4005),
+  searchSubgraphUrl: subgraphUrlSetting('search'),
   /** How long checkout waits for each of those services. */
   subgraphTimeoutMs: env.int('CHECKOUT_SUBGRAPH_TIMEOUT_MS', 5_000, { min: 100, max: 60_000 }),
 };

@@ -1,7 +1,5 @@
 import { env, loadConfig } from '../../../common/config';
-import { subgraphRegistry, subgraphUrlVariable } from '../../registry';
-
-const orderPort = subgraphRegistry.find((s) => s.name === 'order')?.port ?? 4002;
+import { subgraphUrlSetting } from '../../registry';
 
 export const productSettings = {
   identitySecret: env.secret('INTERNAL_IDENTITY_SECRET'),
@@ -14,7 +12,7 @@ export const productSettings = {
   cacheTtlSeconds: env.int('CACHE_TTL_SECONDS', 300, { min: 1, max: 86_400 }),
   assetBaseUrl: env.url('ASSET_BASE_URL', 'https://assets.example.com'),
   /** The order subgraph, which keeps stock: new products' initial quantities are sent there. */
-  orderSubgraphUrl: env.url(subgraphUrlVariable('order'), `http://localhost:${orderPort}/graphql`),
+  orderSubgraphUrl: subgraphUrlSetting('order'),
 };
 
 export type ProductConfig = ReturnType<typeof loadProductConfig>;

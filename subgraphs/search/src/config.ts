@@ -1,11 +1,5 @@
 import { env, loadConfig } from '../../../common/config';
-import { subgraphRegistry, subgraphUrlVariable } from '../../registry';
-
-/** Another subgraph's URL: its `<NAME>_SUBGRAPH_URL`, by default its local port. */
-function subgraphUrl(name: string, fallbackPort: number) {
-  const port = subgraphRegistry.find((s) => s.name === name)?.port ?? fallbackPort;
-  return env.url(subgraphUrlVariable(name), `http://localhost:${port}/graphql`);
-}
+import { subgraphUrlSetting } from '../../registry';
 
 export const searchSettings = {
   identitySecret: env.secret('INTERNAL_IDENTITY_SECRET'),
@@ -15,9 +9,9 @@ export const searchSettings = {
   /** The PostgreSQL schema of the index (one database can hold several, for example in tests). */
   schema: env.string('SEARCH_SCHEMA', 'search'),
   /** The catalog's change feed. */
-  productSubgraphUrl: subgraphUrl('product', 4001),
+  productSubgraphUrl: subgraphUrlSetting('product'),
   /** Stock. */
-  orderSubgraphUrl: subgraphUrl('order', 4002),
+  orderSubgraphUrl: subgraphUrlSetting('order'),
   /** How often the catalog's change feed is read; a change is searchable within about this. */
   feedPollMs: env.int('SEARCH_FEED_POLL_MS', 1_000, { min: 100, max: 600_000 }),
   /** How far back each feed read starts, for index lag and clock skew between writers. */

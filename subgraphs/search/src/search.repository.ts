@@ -3,7 +3,7 @@
  * Every query is one statement; words reach SQL only as bound parameters.
  */
 import type { Pool, PoolClient } from 'pg';
-import type { Queryable } from '../../../common/postgres';
+import { inTransaction, type Queryable } from '../../../common/postgres';
 import type {
   Affinity,
   FacetCount,
@@ -285,19 +285,11 @@ export async function completions(db: Queryable, prefix: string, limit: number) 
  * (70 ms on 100,000 products when nothing matches), where the GIN index answers in well under
  * a millisecond.
  */
-async function withIndexScans<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN READ ONLY; SET LOCAL enable_seqscan = off');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+function withIndexScans<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, async (tx) => {
+    await tx.query('SET LOCAL enable_seqscan = off');
+    return work(tx);
+  });
 }
 
 /** Of these full-text queries, in order, the indexes of those that match a document. */
