@@ -88,10 +88,21 @@ runMain(async () => {
   const services: Service[] = [];
   try {
     await prepareStores(storeConfig, stores, logger);
-    const shared = { ...serviceEnvironment(storeConfig, stores), LOG_LEVEL: 'warn' };
+    // Every service on its port + 500, and told where the others are (they call each other).
+    const benchPort = (port: number) => port + 500;
+    const shared: Record<string, string> = {
+      ...serviceEnvironment(storeConfig, stores),
+      LOG_LEVEL: 'warn',
+      ...Object.fromEntries(
+        subgraphRegistry.map((s) => [
+          subgraphUrlVariable(s.name),
+          `http://127.0.0.1:${benchPort(s.port)}/graphql`,
+        ]),
+      ),
+    };
     const gatewayEnv: Record<string, string> = { ...shared };
     for (const subgraph of subgraphRegistry) {
-      const port = subgraph.port + 500;
+      const port = benchPort(subgraph.port);
       const service = launch(
         subgraph.name,
         subgraph.entry,
@@ -100,7 +111,6 @@ runMain(async () => {
       );
       services.push(service);
       await waitReady(service, `http://127.0.0.1:${port}`);
-      gatewayEnv[subgraphUrlVariable(subgraph.name)] = `http://127.0.0.1:${port}/graphql`;
     }
     const ours = launch(
       'gateway',

@@ -32,11 +32,12 @@ export interface SearchFilters {
 /**
  * How the query matches documents: full text (`tsquery` is a to_tsquery expression built from
  * sanitised words, or with `plain` the shopper's text for plainto_tsquery, which splits it exactly
- * as documents are split, so "2-in-1" stays findable), trigram similarity of the whole query to titles (the last resort for typos),
+ * as documents are split, so "2-in-1" stays findable; with `headlineOnly` only title, brand and
+ * category count), trigram similarity of the whole query to titles (the last resort for typos),
  * or everything (an empty query browses the catalog).
  */
 export type Match =
-  | { kind: 'text'; tsquery: string; plain?: boolean }
+  | { kind: 'text'; tsquery: string; plain?: boolean; headlineOnly?: boolean }
   | { kind: 'similar'; text: string }
   | { kind: 'all' };
 

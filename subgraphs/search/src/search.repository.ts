@@ -39,9 +39,13 @@ function matchSql(match: Match, p: Params): { where: string; score: string } {
       // them ties and the product id decides ("Boomcraft Portable Smart Speaker" fell behind
       // other Boomcraft smart speakers). ts_rank_cd scores the shortest spans holding all the
       // words, so a title holding them together ranks above titles that hold them apart.
+      const rank = `ts_rank_cd(${WEIGHTS}, document, ${query})::float8`;
+      if (match.headlineOnly) return { where: `headline @@ ${query}`, score: rank };
+      // Ranking is the costly part, so only strong matches (title, brand, category) are ranked;
+      // description-only matches follow them.
       return {
         where: `document @@ ${query}`,
-        score: `ts_rank_cd(${WEIGHTS}, document, ${query})::float8`,
+        score: `CASE WHEN headline @@ ${query} THEN ${rank} ELSE 0::float8 END`,
       };
     }
     case 'similar': {
@@ -295,17 +299,25 @@ function withIndexScans<T>(pool: Pool, work: (client: PoolClient) => Promise<T>)
 /** Of these full-text queries, in order, the indexes of those that match a document. */
 export function queriesWithHits(
   pool: Pool,
-  queries: readonly { tsquery: string; plain?: boolean }[],
+  queries: readonly { tsquery: string; plain?: boolean; headlineOnly?: boolean }[],
 ): Promise<number[]> {
   return withIndexScans(pool, async (client) => {
     const { rows } = await client.query<{ n: number }>(
-      `SELECT n::int FROM unnest($1::text[], $2::boolean[]) WITH ORDINALITY AS t(q, plain, n)
-        WHERE EXISTS (
-          SELECT 1 FROM documents
-           WHERE document @@ CASE WHEN t.plain THEN plainto_tsquery('english', t.q)
-                                  ELSE to_tsquery('english', t.q) END)
+      `SELECT n::int FROM unnest($1::text[], $2::boolean[], $3::boolean[])
+                          WITH ORDINALITY AS t(q, plain, headline_only, n)
+        WHERE CASE WHEN t.headline_only THEN EXISTS (
+                SELECT 1 FROM documents WHERE headline @@ to_tsquery('english', t.q))
+              ELSE EXISTS (
+                SELECT 1 FROM documents
+                 WHERE document @@ CASE WHEN t.plain THEN plainto_tsquery('english', t.q)
+                                        ELSE to_tsquery('english', t.q) END)
+              END
         ORDER BY n`,
-      [queries.map((q) => q.tsquery), queries.map((q) => q.plain === true)],
+      [
+        queries.map((q) => q.tsquery),
+        queries.map((q) => q.plain === true),
+        queries.map((q) => q.headlineOnly === true),
+      ],
     );
     return rows.map((r) => r.n - 1);
   });

@@ -131,15 +131,16 @@ export class SearchService {
     if (phrases.length === 0) phrases.push(words);
     const withHits = await queriesWithHits(
       this.db,
-      phrases.map((phrase) => ({ tsquery: allWordsQuery(phrase) })),
+      phrases.map((phrase) => ({ tsquery: allWordsQuery(phrase), headlineOnly: true })),
     );
     const queries = withHits.slice(0, limit).map((i) => ({ text: phrases[i].join(' ') }));
 
-    let match: Match = { kind: 'text', tsquery: allWordsQuery(words, true) };
+    // Products as the shopper types: matched by what they are named (title, brand, category).
+    let match: Match = { kind: 'text', tsquery: allWordsQuery(words, true), headlineOnly: true };
     if (!(await this.hasHits(match))) {
       const { corrected } = await this.spelling(head);
       match = corrected
-        ? { kind: 'text', tsquery: allWordsQuery([...corrected, last], true) }
+        ? { kind: 'text', tsquery: allWordsQuery([...corrected, last], true), headlineOnly: true }
         : { kind: 'similar', text: words.join(' ') };
     }
     const hits = await searchPage(this.db, {
