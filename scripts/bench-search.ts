@@ -13,11 +13,7 @@ import type { Pool } from 'pg';
 import { env, loadConfig, runMain } from '../common/config';
 import { startEmbeddedPostgres } from '../common/embedded/postgres';
 import { createLogger } from '../common/logger';
-import { inTransaction } from '../common/postgres';
-import { generateCatalog } from '../subgraphs/product/src/seed/generate';
-import { categories } from '../subgraphs/product/src/seed/catalog-data';
-import type { CatalogDocument } from '../subgraphs/search/src/domain';
-import { upsertDocuments } from '../subgraphs/search/src/index.repository';
+import { demoDocuments, indexDocuments } from '../subgraphs/search/src/demo-catalog';
 import { SearchService } from '../subgraphs/search/src/search.service';
 import { createSearchPool, migrateSearchDatabase } from '../subgraphs/search/src/server';
 import { wordsOf } from '../subgraphs/search/src/text';
@@ -42,30 +38,8 @@ const queries = [
 async function fill(pool: Pool, products: number, logger: ReturnType<typeof createLogger>) {
   const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM documents');
   if (Number(rows[0].n) >= products) return;
-  const names = new Map(categories.map((c) => [c.slug, c.name]));
   const started = Date.now();
-  let batch: CatalogDocument[] = [];
-  let stock = new Map<string, boolean>();
-  const flush = async () => {
-    const documents = batch;
-    const inStock = stock;
-    await inTransaction(pool, (tx) => upsertDocuments(tx, documents, inStock));
-    batch = [];
-    stock = new Map();
-  };
-  for (const { product, stock: units } of generateCatalog({ products })) {
-    batch.push({
-      ...product,
-      categoryName: names.get(product.categorySlug) ?? product.categorySlug,
-      position: `${product.updatedAt}#${product.id}`,
-    });
-    stock.set(
-      product.id,
-      [...units.values()].some((n) => n > 0),
-    );
-    if (batch.length === 1000) await flush();
-  }
-  if (batch.length > 0) await flush();
+  await indexDocuments(pool, demoDocuments(products));
   // The baseline's index: trigrams over the same text ILIKE searches.
   await pool.query(
     `CREATE INDEX IF NOT EXISTS bench_ilike_idx ON documents

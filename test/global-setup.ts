@@ -16,7 +16,7 @@ import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../subgraphs/user/src/server';
 import { createSearchPool, migrateSearchDatabase } from '../subgraphs/search/src/server';
-import { fillIndex } from '../subgraphs/search/test/support';
+import { demoDocuments, indexDocuments } from '../subgraphs/search/src/demo-catalog';
 import { ensureTable } from '../subgraphs/product/src/repository';
 import { seedCatalog } from '../subgraphs/product/src/seed/write';
 import { testDatabaseUrl, testServices } from './services';
@@ -101,7 +101,7 @@ export default async function globalSetup(): Promise<void> {
     const searchPool = createSearchPool(testDatabaseUrl(), 'search', 2);
     try {
       await migrateSearchDatabase(searchPool, 'search');
-      await fillIndex(searchPool, testServices.seedProducts);
+      await indexDocuments(searchPool, demoDocuments(testServices.seedProducts));
     } finally {
       await searchPool.end();
     }

@@ -5,12 +5,9 @@
  * again changes nothing.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRedisCache, type SharedCache } from '../common/cache';
 import { createDynamoClient } from '../common/dynamo';
 import type { RunningServer } from '../common/http';
-import type { Mailer } from '../common/mail';
-import { projectPath } from '../common/paths';
 import { createPool } from '../common/postgres';
 import { serveSubgraph } from '../common/subgraph';
 import { subgraphCatalog } from '../subgraphs/cart/src/catalog';
@@ -31,40 +28,20 @@ import {
 } from '../subgraphs/order/src/notifications';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
+import { createOutboxSchema, noMail } from './outbox';
 import { dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 
 const secret = randomBytes(32).toString('base64url');
 const dynamo = createDynamoClient({ endpoint: dynamoEndpoint(), region: 'us-east-1' });
 const pool = createPool(testDatabaseUrl(), { max: 5 });
 const schema = `notify_e2e_${process.pid}_${Date.now().toString(36)}`;
-const noMail: Mailer = {
-  send: () => Promise.reject(new Error('no email is expected here')),
-  close: () => Promise.resolve(),
-};
 let redis: SharedCache;
 let order: RunningServer;
 let product: RunningServer;
 let cart: CartUnderTest;
 
 beforeAll(async () => {
-  await pool.query(`CREATE SCHEMA ${schema}`);
-  await pool.query(
-    `CREATE TABLE ${schema}.outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), type text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), available_at timestamptz NOT NULL DEFAULT now(), attempts integer NOT NULL DEFAULT 0, last_error text, delivered_at timestamptz)`,
-  );
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL search_path TO ${schema}, public`);
-    await client.query(
-      readFileSync(
-        projectPath('subgraphs', 'order', 'migrations', '003_notifications.sql'),
-        'utf8',
-      ),
-    );
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  await createOutboxSchema(pool, schema);
 
   redis = createRedisCache({ url: testServices.redisUrl, logger: silentLogger });
   order = await serveSubgraph({

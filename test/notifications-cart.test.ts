@@ -5,49 +5,23 @@
  * reached it. Outbox rows are written directly into a schema of this file's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { IDENTITY_HEADER, verifyIdentity } from '../common/identity';
 import { createLogger } from '../common/logger';
-import type { Mailer } from '../common/mail';
-import { projectPath } from '../common/paths';
 import { createPool } from '../common/postgres';
 import {
   createNotificationHandlers,
   startOutboxDispatcher,
   type OutboxDispatcher,
 } from '../subgraphs/order/src/notifications';
+import { createOutboxSchema, noMail, recordingService } from './outbox';
 import { testDatabaseUrl } from './services';
 
 const schema = `notify_cart_${process.pid}_${Date.now().toString(36)}`;
 const pool = createPool(testDatabaseUrl(), { max: 5 });
 const secret = randomBytes(32).toString('base64url');
 const logger = createLogger('test', { silent: true });
-const noMail: Mailer = {
-  send: () => Promise.reject(new Error('no email is expected here')),
-  close: () => Promise.resolve(),
-};
 
 beforeAll(async () => {
-  await pool.query(`CREATE SCHEMA ${schema}`);
-  await pool.query(
-    `CREATE TABLE ${schema}.outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), type text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), available_at timestamptz NOT NULL DEFAULT now(), attempts integer NOT NULL DEFAULT 0, last_error text, delivered_at timestamptz)`,
-  );
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL search_path TO ${schema}, public`);
-    await client.query(
-      readFileSync(
-        projectPath('subgraphs', 'order', 'migrations', '003_notifications.sql'),
-        'utf8',
-      ),
-    );
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  await createOutboxSchema(pool, schema);
 });
 
 const dispatchers: OutboxDispatcher[] = [];
@@ -60,48 +34,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-// ---- a fake cart service ------------------------------------------------------------------------
-
-interface Call {
-  at: number;
-  identity: ReturnType<typeof verifyIdentity>;
-  query: string;
-  variables: Record<string, unknown>;
-}
-
-/** Answers each call with the next reply (the last one repeats); records every call. */
-async function fakeCartService(
-  replies: { status: number; body: unknown }[],
-): Promise<{ url: string; calls: Call[]; close(): Promise<void> }> {
-  const calls: Call[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        query: string;
-        variables: Record<string, unknown>;
-      };
-      const header = req.headers[IDENTITY_HEADER];
-      calls.push({
-        at: Date.now(),
-        identity: verifyIdentity(Array.isArray(header) ? header[0] : header, secret),
-        query: body.query,
-        variables: body.variables,
-      });
-      const reply = replies[Math.min(calls.length - 1, replies.length - 1)];
-      res.writeHead(reply.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    calls,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+// ---- a dispatcher delivering to the cart service ----------------------------------------------
 
 function dispatcher(cartUrl: string): OutboxDispatcher {
   const started = startOutboxDispatcher({
@@ -158,7 +91,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
 
 describe('emptying the cart after checkout', () => {
   it('asks the cart service as the order service, and retries with backoff until it succeeds', async () => {
-    const cart = await fakeCartService([
+    const cart = await recordingService(secret, [
       { status: 503, body: { errors: [{ message: 'unavailable' }] } },
       {
         status: 200,
@@ -212,7 +145,9 @@ describe('emptying the cart after checkout', () => {
   });
 
   it('keeps the event while the cart service is down and delivers it when it is back', async () => {
-    const down = await fakeCartService([{ status: 200, body: { data: { cartCheckedOut: true } } }]);
+    const down = await recordingService(secret, [
+      { status: 200, body: { data: { cartCheckedOut: true } } },
+    ]);
     const url = down.url;
     await down.close();
     const eventId = await checkedOut(randomUUID(), randomUUID());
@@ -225,7 +160,9 @@ describe('emptying the cart after checkout', () => {
     expect(failed.last_error).toMatch(/fetch failed/);
     await first.stop();
 
-    const back = await fakeCartService([{ status: 200, body: { data: { cartCheckedOut: true } } }]);
+    const back = await recordingService(secret, [
+      { status: 200, body: { data: { cartCheckedOut: true } } },
+    ]);
     try {
       dispatcher(back.url);
       await eventually(async () => (await state(eventId)).delivered);
@@ -236,7 +173,7 @@ describe('emptying the cart after checkout', () => {
   });
 
   it('does not count a cart service that answers without emptying the cart as done', async () => {
-    const refusing = await fakeCartService([
+    const refusing = await recordingService(secret, [
       {
         status: 200,
         body: { data: null, errors: [{ message: 'Forbidden', extensions: { code: 'FORBIDDEN' } }] },

@@ -6,13 +6,8 @@
  * into a schema of this file's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { IDENTITY_HEADER, serviceIdentity, verifyIdentity } from '../common/identity';
+import { serviceIdentity } from '../common/identity';
 import { createLogger } from '../common/logger';
-import type { Mailer } from '../common/mail';
-import { projectPath } from '../common/paths';
 import { createPool } from '../common/postgres';
 import {
   createNotificationHandlers,
@@ -21,38 +16,18 @@ import {
   type SearchOrderPlacedPayload,
 } from '../subgraphs/order/src/notifications';
 
+import { createOutboxSchema, noMail, recordingService } from './outbox';
 import { testDatabaseUrl } from './services';
 
 const schema = `notify_search_${process.pid}_${Date.now().toString(36)}`;
 const pool = createPool(testDatabaseUrl(), { max: 5 });
 const secret = randomBytes(32).toString('base64url');
 const logger = createLogger('test', { silent: true });
-const noMail: Mailer = {
-  send: () => Promise.reject(new Error('no email is expected here')),
-  close: () => Promise.resolve(),
-};
 /** Nothing listens there: connections are refused at once. */
 const unreachable = 'http://127.0.0.1:1/graphql';
 
 beforeAll(async () => {
-  await pool.query(`CREATE SCHEMA ${schema}`);
-  await pool.query(
-    `CREATE TABLE ${schema}.outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), type text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), available_at timestamptz NOT NULL DEFAULT now(), attempts integer NOT NULL DEFAULT 0, last_error text, delivered_at timestamptz)`,
-  );
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL search_path TO ${schema}, public`);
-    await client.query(
-      readFileSync(
-        projectPath('subgraphs', 'order', 'migrations', '003_notifications.sql'),
-        'utf8',
-      ),
-    );
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  await createOutboxSchema(pool, schema);
 });
 
 const dispatchers: OutboxDispatcher[] = [];
@@ -67,55 +42,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-// ---- a search service that records what reaches it -----------------------------------------------
-
-interface Call {
-  at: number;
-  /** The identity assertion as the search subgraph would verify it; null if it does not verify. */
-  identity: ReturnType<typeof verifyIdentity>;
-  query: string;
-  variables: Record<string, unknown>;
-}
-
-interface FakeSearch {
-  url: string;
-  calls: Call[];
-  close(): Promise<void>;
-}
-
-/** Answers each call with the next reply (the last one repeats); records every call. */
-async function fakeSearchService(
-  replies: { status: number; body: unknown }[],
-): Promise<FakeSearch> {
-  const calls: Call[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        query: string;
-        variables: Record<string, unknown>;
-      };
-      const header = req.headers[IDENTITY_HEADER];
-      calls.push({
-        at: Date.now(),
-        identity: verifyIdentity(Array.isArray(header) ? header[0] : header, secret),
-        query: body.query,
-        variables: body.variables,
-      });
-      const reply = replies[Math.min(calls.length - 1, replies.length - 1)];
-      res.writeHead(reply.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    calls,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+// ---- a dispatcher delivering to the search service --------------------------------------------
 
 /** A dispatcher whose handlers read the search URL from `target` at every delivery. */
 function dispatcher(target: { url: string }): OutboxDispatcher {
@@ -190,7 +117,7 @@ const ok = (field: string) => ({ status: 200, body: { data: { [field]: true } } 
 
 describe('telling the search service about a placed order', () => {
   it('calls searchOrderPlaced as the order service, and retries with backoff until it answers true', async () => {
-    const search = await fakeSearchService([
+    const search = await recordingService(secret, [
       { status: 503, body: { errors: [{ message: 'unavailable' }] } },
       {
         status: 200,
@@ -237,7 +164,7 @@ describe('telling the search service about a placed order', () => {
   });
 
   it('sends a guest order with a null owner', async () => {
-    const search = await fakeSearchService([ok('searchOrderPlaced')]);
+    const search = await recordingService(secret, [ok('searchOrderPlaced')]);
     try {
       const payload = orderPlaced({ ownerSub: null });
       const eventId = await append('search.order_placed', payload);
@@ -266,7 +193,7 @@ describe('telling the search service about a placed order', () => {
     ['an owner that is not a string', { ownerSub: 42 }, 'ownerSub must be a non-empty string'],
     ['a time that is not one', { placedAt: 'yesterday' }, 'placedAt must be an ISO 8601'],
   ])('parks an event with %s, without calling the search service', async (_, change, error) => {
-    const search = await fakeSearchService([ok('searchOrderPlaced')]);
+    const search = await recordingService(secret, [ok('searchOrderPlaced')]);
     try {
       const eventId = await append('search.order_placed', { ...orderPlaced(), ...change });
       await dispatcher(search).drain();
@@ -295,7 +222,7 @@ describe('telling the search service about stock changes', () => {
     expect(failed.attempts).toBeGreaterThanOrEqual(1);
     expect(failed.last_error).toMatch(/the search service did not answer \(.*fetch failed\)/);
 
-    const search = await fakeSearchService([ok('searchStockChanged')]);
+    const search = await recordingService(secret, [ok('searchStockChanged')]);
     try {
       target.url = search.url;
       await eventually(async () => (await state(eventId)).delivered);
@@ -325,7 +252,7 @@ describe('telling the search service about stock changes', () => {
     ],
     ['HTTP 500', { status: 500, body: {} }, 'the search service did not answer (HTTP 500)'],
   ])('does not count an answer of %s as done', async (_, reply, error) => {
-    const search = await fakeSearchService([reply]);
+    const search = await recordingService(secret, [reply]);
     try {
       const eventId = await append('search.stock_changed', { productIds: ['p-1'] });
       await dispatcher(search).drain();
@@ -339,7 +266,7 @@ describe('telling the search service about stock changes', () => {
   });
 
   it('parks an event whose product ids are not a list of ids, and has nothing to say for none', async () => {
-    const search = await fakeSearchService([ok('searchStockChanged')]);
+    const search = await recordingService(secret, [ok('searchStockChanged')]);
     try {
       const notAList = await append('search.stock_changed', { productIds: 'p-1' });
       const blank = await append('search.stock_changed', { productIds: ['p-1', ' '] });

@@ -6,13 +6,11 @@
  * delivered here and none of these reach another test.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Pool } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { startEmbeddedSmtp, type EmbeddedSmtp, type ReceivedMail } from '../common/embedded/smtp';
 import type { LogFields, Logger } from '../common/logger';
 import { createSmtpMailer, type Mailer } from '../common/mail';
-import { projectPath } from '../common/paths';
 import { createPool } from '../common/postgres';
 import {
   backoffDelay,
@@ -24,6 +22,7 @@ import {
   type OutboxHandlers,
 } from '../subgraphs/order/src/notifications';
 import { describeError } from '../subgraphs/order/src/notifications/dispatcher';
+import { createOutboxSchema } from './outbox';
 import { testDatabaseUrl } from './services';
 
 // ---- a private outbox ---------------------------------------------------------------------------
@@ -31,31 +30,6 @@ import { testDatabaseUrl } from './services';
 const schema = `notify_${process.pid}_${Date.now().toString(36)}`;
 const pool = createPool(testDatabaseUrl(), { max: 10 });
 const from = 'Storefront <orders@example.com>';
-
-async function createOutbox(): Promise<void> {
-  await pool.query(`CREATE SCHEMA ${schema}`);
-  // Exactly the table of the orders/checkout interface.
-  await pool.query(
-    `CREATE TABLE ${schema}.outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), type text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), available_at timestamptz NOT NULL DEFAULT now(), attempts integer NOT NULL DEFAULT 0, last_error text, delivered_at timestamptz)`,
-  );
-  await pool.query(
-    `CREATE INDEX outbox_pending_idx ON ${schema}.outbox (available_at) WHERE delivered_at IS NULL`,
-  );
-  // The notifications migration, as migrate() runs it: unqualified names in the target schema.
-  const migration = readFileSync(
-    projectPath('subgraphs', 'order', 'migrations', '003_notifications.sql'),
-    'utf8',
-  );
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL search_path TO ${schema}, public`);
-    await client.query(migration);
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
-}
 
 interface Row {
   id: string;
@@ -172,7 +146,7 @@ function otherPool(applicationName: string): Pool {
 }
 
 beforeAll(async () => {
-  await createOutbox();
+  await createOutboxSchema(pool, schema);
   smtp = await startEmbeddedSmtp();
   mailer = createSmtpMailer({ url: smtp.url, from });
 });

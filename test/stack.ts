@@ -281,8 +281,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COGNITO_CLIENT_ID: cognito().clientId,
     COGNITO_JWKS_URL: cognito().jwksUrl,
   });
-  // Where the outbox sends search.* events (a getter, so a test can point it elsewhere).
-  const searchUrls = { search: `http://127.0.0.1:${search.port}/graphql` };
   const mail = options.notifications ? await startEmbeddedSmtp() : null;
   const outbox = mail
     ? startNotifications({
@@ -293,9 +291,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         mailFrom: 'Storefront <orders@example.com>',
         outboxPollMs: 25,
         cartSubgraphUrl: `http://127.0.0.1:${cart.port}/graphql`,
-        get searchSubgraphUrl() {
-          return searchUrls.search;
-        },
+        searchSubgraphUrl: `http://127.0.0.1:${search.port}/graphql`,
       })
     : null;
   const gateway = await startGateway(config, logger, { host: '127.0.0.1' });

@@ -1,4 +1,7 @@
 /** Inventory as the order service sees it. */
+import type { PostalAddress } from '../../../common/address';
+
+export type { PostalAddress };
 
 export interface StockLevel {
   variantId: string;
@@ -45,16 +48,6 @@ export const checkoutErrorCodes = [
   'ORDER_NOT_CANCELLABLE',
 ] as const;
 export type CheckoutErrorCode = (typeof checkoutErrorCodes)[number];
-
-export interface PostalAddress {
-  name: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string;
-  countryCode: string;
-}
 
 /** An order as the service sees it; amounts in minor units of `currency`. */
 export interface Order {

@@ -58,6 +58,16 @@ export async function upsertDocuments(
     const incoming = Date.parse(d.updatedAt);
     return options.force ? incoming >= old.updated.getTime() : incoming > old.updated.getTime();
   });
+  if (options.force) {
+    // Seen by a full reindex even where a newer version is already indexed.
+    const written = new Set(changed);
+    const skipped = unique.filter((d) => !written.has(d)).map((d) => d.id);
+    if (skipped.length > 0) {
+      await tx.query('UPDATE documents SET indexed_at = now() WHERE product_id = ANY($1)', [
+        skipped,
+      ]);
+    }
+  }
   if (changed.length === 0) return 0;
 
   const delta = new Map<string, number>();

@@ -66,17 +66,7 @@ export class CatalogIndexer {
     const result = await this.withFeedLock(true, async () => {
       const { rows } = await this.pool.query<{ now: Date }>('SELECT now()');
       const since = rows[0].now;
-      let after: string | null = null;
-      let documents = 0;
-      for (;;) {
-        const page = await this.feed.changes(after, this.options.pageSize);
-        documents += await this.apply(page.documents, true);
-        if (page.endPosition) {
-          await saveFeedPosition(this.pool, CATALOG_FEED, page.endPosition);
-          after = page.endPosition;
-        }
-        if (!page.hasMore || page.documents.length === 0) break;
-      }
+      const documents = await this.replay(null, true);
       const removed = await inTransaction(this.pool, async (tx) => {
         const count = await removeUnseen(tx, since);
         await rebuildLexicon(tx);
@@ -137,11 +127,15 @@ export class CatalogIndexer {
 
   private async readFeed(): Promise<number> {
     const position = await feedPosition(this.pool, CATALOG_FEED);
-    let after = position === null ? null : this.lookbackFrom(position);
+    return this.replay(position === null ? null : this.lookbackFrom(position), false);
+  }
+
+  /** Applies the feed from `after` to its end, saving the position page by page. */
+  private async replay(after: string | null, force: boolean): Promise<number> {
     let written = 0;
     for (;;) {
       const page = await this.feed.changes(after, this.options.pageSize);
-      written += await this.apply(page.documents, false);
+      written += await this.apply(page.documents, force);
       if (page.endPosition) {
         await saveFeedPosition(this.pool, CATALOG_FEED, page.endPosition);
         after = page.endPosition;
@@ -167,11 +161,7 @@ export class CatalogIndexer {
       const needStock = force ? ids : ids.filter((id) => !known.has(id));
       const stock = needStock.length > 0 ? await this.stock.inStock(needStock) : new Map();
       const written = await upsertDocuments(tx, documents, stock, { force });
-      if (force) {
-        await setInStock(tx, stock);
-        // Seen by this reindex, even where a newer version was already indexed.
-        await tx.query('UPDATE documents SET indexed_at = now() WHERE product_id = ANY($1)', [ids]);
-      }
+      if (force) await setInStock(tx, stock);
       return written;
     });
   }

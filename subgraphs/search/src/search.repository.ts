@@ -112,49 +112,16 @@ export interface PageRequest {
   affinity: Affinity | null;
 }
 
-/**
- * One page of hits in sort order, keyset-paginated on (sort key, product id): walking the pages
- * returns each product once, also while documents are being added.
- */
-export async function searchPage(db: Queryable, request: PageRequest): Promise<SearchHit[]> {
+/** The `limit` best-ranked products for a match (no filters, no paging): suggestions. */
+export async function topMatches(db: Queryable, match: Match, limit: number): Promise<string[]> {
   const p = new Params();
-  const { where, score } = matchSql(request.match, p);
-  const filters = all(filterSql(request.filters, p));
-  let boosted = score;
-  if (request.affinity && request.sort === 'RELEVANCE') {
-    const categories = p.add(request.affinity.categories);
-    const brands = p.add(request.affinity.brands);
-    boosted =
-      `${score} * (1 + CASE WHEN category_slug = ANY(${categories}::text[]) THEN ${AFFINITY_BOOST} ELSE 0 END` +
-      ` + CASE WHEN brand = ANY(${brands}::text[]) THEN ${AFFINITY_BOOST} ELSE 0 END)`;
-  }
-  const sort = sorts[request.sort];
-  let keyset = 'true';
-  if (request.after) {
-    const key = `${p.add(request.after.key)}::${sort.cast}`;
-    const id = p.add(request.after.productId);
-    keyset = `(key ${sort.descending ? '<' : '>'} ${key} OR (key = ${key} AND product_id > ${id}))`;
-  }
-  const limit = p.add(request.limit);
-  const { rows } = await db.query<{ product_id: string; key: number | string | Date }>(
-    `SELECT product_id, key FROM (
-       SELECT product_id, ${sort.key(boosted)} AS key FROM documents
-        WHERE ${where} AND ${filters}
-     ) hits
-     WHERE ${keyset}
-     ORDER BY key ${sort.descending ? 'DESC' : 'ASC'}, product_id
-     LIMIT ${limit}`,
+  const { where, score } = matchSql(match, p);
+  const { rows } = await db.query<{ product_id: string }>(
+    `SELECT product_id FROM documents WHERE ${where}
+      ORDER BY ${score} DESC, product_id LIMIT ${p.add(limit)}`,
     p.values,
   );
-  return rows.map((row) => ({
-    productId: row.product_id,
-    key:
-      row.key instanceof Date
-        ? row.key.toISOString()
-        : typeof row.key === 'string'
-          ? Number(row.key)
-          : row.key,
-  }));
+  return rows.map((row) => row.product_id);
 }
 
 /**

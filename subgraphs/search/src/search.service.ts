@@ -15,9 +15,9 @@ import {
   completions,
   PRICE_BUCKET_EDGES,
   queriesWithHits,
-  searchPage,
   searchResults,
   spellingCandidates,
+  topMatches,
 } from './search.repository';
 import { affinityOf } from './signals.repository';
 import { allWordsQuery, prefixQuery, wordsOf } from './text';
@@ -127,7 +127,7 @@ export class SearchService {
     const last = words[words.length - 1];
 
     const candidates = await completions(this.db, last, limit * 2);
-    const phrases = [...candidates.map((word) => [...head, word])];
+    const phrases = candidates.map((word) => [...head, word]);
     if (phrases.length === 0) phrases.push(words);
     const withHits = await queriesWithHits(
       this.db,
@@ -143,15 +143,8 @@ export class SearchService {
         ? { kind: 'text', tsquery: allWordsQuery([...corrected, last], true), headlineOnly: true }
         : { kind: 'similar', text: words.join(' ') };
     }
-    const hits = await searchPage(this.db, {
-      match,
-      filters: noFilters,
-      sort: 'RELEVANCE',
-      after: null,
-      limit,
-      affinity: null,
-    });
-    return { queries, products: hits.map((hit) => ({ id: hit.productId })) };
+    const products = await topMatches(this.db, match, limit);
+    return { queries, products: products.map((id) => ({ id })) };
   }
 
   /**
@@ -163,9 +156,14 @@ export class SearchService {
     const run = (match: Match) => searchResults(this.db, request(match));
     if (words.length === 0) return { corrected: null, ...(await run({ kind: 'all' })) };
     const typed: Match = { kind: 'text', tsquery: text, plain: true };
-    const results = await run(typed);
-    // Matches as typed (perhaps not under these filters): never corrected.
-    if (results.total > 0 || (await this.hasHits(typed))) return { corrected: null, ...results };
+    const typedRequest = request(typed);
+    const results = await searchResults(this.db, typedRequest);
+    // Matches as typed (perhaps not under these filters): never corrected. Without filters the
+    // total already says whether anything matches.
+    const filtered = Object.values(typedRequest.filters).some((value) => value !== null);
+    if (results.total > 0 || (filtered && (await this.hasHits(typed)))) {
+      return { corrected: null, ...results };
+    }
     const fallbacks: { match: Match; corrected: string | null }[] = [];
     if (words.every((word) => word.length >= 3)) {
       fallbacks.push({ match: { kind: 'text', tsquery: prefixQuery(words) }, corrected: null });
@@ -268,14 +266,6 @@ export class SearchService {
     };
   }
 }
-
-const noFilters: SearchFilters = {
-  categorySlugs: null,
-  brands: null,
-  priceMin: null,
-  priceMax: null,
-  inStock: null,
-};
 
 function queryWords(query: string): string[] {
   if (query.length > MAX_QUERY_LENGTH) {

@@ -1,5 +1,8 @@
 /** Input rules checked before anything reaches Cognito or PostgreSQL. */
-import { COUNTRY_CODES } from '../../../common/address';
+import {
+  checkAddress as checkPostalAddress,
+  type AddressFields as PostalFields,
+} from '../../../common/address';
 import { userError, type AccountUserError, type NewAddress } from './domain';
 
 /** Trims and lower-cases: the form Cognito and the rate limit see. */
@@ -45,70 +48,15 @@ export function checkName(raw: string, field = 'name'): { name: string } | Accou
   return { name };
 }
 
-export interface AddressFields {
-  name: string;
-  line1: string;
-  line2?: string | null;
-  city: string;
-  region?: string | null;
-  postalCode: string;
-  countryCode: string;
+export interface AddressFields extends PostalFields {
   isDefault?: boolean | null;
 }
 
-const label = {
-  name: 'name',
-  line1: 'first address line',
-  line2: 'second address line',
-  city: 'city',
-  region: 'region',
-  postalCode: 'postal code',
-};
-
-const limits = { name: 100, line1: 200, line2: 200, city: 100, region: 100, postalCode: 20 };
-
 /** Trims every field (blank optional fields become null) and checks them; the first problem wins. */
 export function checkAddress(input: AddressFields): NewAddress | AccountUserError {
-  const required = ['name', 'line1', 'city', 'postalCode'] as const;
-  const optional = ['line2', 'region'] as const;
-  const values: Record<string, string | null> = {};
-  for (const field of required) {
-    const value = input[field].trim();
-    if (value.length === 0) return userError('INVALID_INPUT', `Enter the ${label[field]}.`, field);
-    values[field] = value;
-  }
-  for (const field of optional) {
-    const value = input[field]?.trim() ?? '';
-    values[field] = value.length === 0 ? null : value;
-  }
-  for (const field of [...required, ...optional]) {
-    const value = values[field];
-    if (value !== null && value.length > limits[field]) {
-      return userError(
-        'INVALID_INPUT',
-        `The ${label[field]} has at most ${limits[field]} characters.`,
-        field,
-      );
-    }
-  }
-  const countryCode = input.countryCode.trim();
-  if (!/^[A-Z]{2}$/.test(countryCode) || !COUNTRY_CODES.has(countryCode)) {
-    return userError(
-      'INVALID_INPUT',
-      'The country must be an ISO 3166-1 alpha-2 code in capitals, for example "US" or "DE".',
-      'countryCode',
-    );
-  }
-  return {
-    name: values.name as string,
-    line1: values.line1 as string,
-    line2: values.line2,
-    city: values.city as string,
-    region: values.region,
-    postalCode: values.postalCode as string,
-    countryCode,
-    isDefault: input.isDefault === true,
-  };
+  const checked = checkPostalAddress(input);
+  if ('message' in checked) return userError('INVALID_INPUT', checked.message, checked.field);
+  return { ...checked, isDefault: input.isDefault === true };
 }
 
 /** True when `id` can be an address id (a UUID); anything else is simply not found. */
