@@ -2,7 +2,13 @@ import type { Config } from 'jest';
 
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/common', '<rootDir>/gateway', '<rootDir>/subgraphs', '<rootDir>/test'],
+  roots: [
+    '<rootDir>/common',
+    '<rootDir>/dev',
+    '<rootDir>/gateway',
+    '<rootDir>/subgraphs',
+    '<rootDir>/test',
+  ],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': 'ts-jest',

@@ -1,6 +1,6 @@
 /**
  * Outgoing email. In production over Amazon SES's SMTP interface; locally an in-process server
- * (common/embedded/smtp.ts).
+ * (dev/embedded/smtp.ts).
  *
  * Amazon SES: create SMTP credentials for an IAM user (they are not the user's access keys) and
  * verify the sending domain or address (MAIL_FROM's). Then

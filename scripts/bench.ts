@@ -24,8 +24,8 @@ import {
   SearchDocument,
 } from '../schema/generated/operations';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
-import { launch, stopAll, waitReady, type Service } from './processes';
-import { loadStoreConfig, openStores, prepareStores, serviceEnvironment } from './stores';
+import { launch, stopAll, waitReady, type Service } from '../dev/processes';
+import { loadStoreConfig, openStores, prepareStores, serviceEnvironment } from '../dev/stores';
 
 interface Result {
   operation: string;

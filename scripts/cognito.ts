@@ -4,10 +4,10 @@
  * a new pool so the other services can be configured with them up front.
  */
 import { env, loadConfig, runMain } from '../common/config';
-import { ensureDevAdmin, startEmbeddedCognito } from '../common/embedded/cognito';
+import { ensureDevAdmin, startEmbeddedCognito } from '../dev/embedded/cognito';
 import { createLogger } from '../common/logger';
 import { onShutdown } from '../common/shutdown';
-import { DEFAULT_DEV_ADMIN_PASSWORD, DEV_ADMIN_EMAIL } from './stores';
+import { DEFAULT_DEV_ADMIN_PASSWORD, DEV_ADMIN_EMAIL } from '../dev/stores';
 
 runMain(async () => {
   const config = loadConfig({

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { env, loadConfig, runMain } from '../common/config';
-import { startEmbeddedSmtp } from '../common/embedded/smtp';
+import { startEmbeddedSmtp } from '../dev/embedded/smtp';
 import { createLogger } from '../common/logger';
 import { onShutdown } from '../common/shutdown';
 

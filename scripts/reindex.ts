@@ -9,7 +9,7 @@ import { runMain } from '../common/config';
 import { createLogger } from '../common/logger';
 import { loadSearchConfig } from '../subgraphs/search/src/config';
 import { reindexCatalog } from '../subgraphs/search/src/reindex';
-import { readLocalServiceSettings } from './stores';
+import { readLocalServiceSettings } from '../dev/stores';
 
 runMain(async () => {
   const local = process.env.DATABASE_URL ? {} : await readLocalServiceSettings();

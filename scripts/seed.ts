@@ -5,7 +5,7 @@
  */
 import { runMain } from '../common/config';
 import { createLogger } from '../common/logger';
-import { loadStoreConfig, openStores, prepareStores } from './stores';
+import { loadStoreConfig, openStores, prepareStores } from '../dev/stores';
 
 function productsArgument(fallback: number): number {
   const index = process.argv.indexOf('--products');

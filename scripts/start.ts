@@ -6,7 +6,7 @@
 import { env, loadConfig, runMain } from '../common/config';
 import { createLogger } from '../common/logger';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
-import { launch, stopAll, waitReady, type Service } from './processes';
+import { launch, stopAll, waitReady, type Service } from '../dev/processes';
 import {
   loadStoreConfig,
   openStores,
@@ -16,7 +16,7 @@ import {
   writeLocalServiceSettings,
   DEV_ADMIN_EMAIL,
   type Stores,
-} from './stores';
+} from '../dev/stores';
 
 const logger = createLogger('start');
 

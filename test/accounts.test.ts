@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Pool } from 'pg';
 import { createRedisCache, type SharedCache } from '../common/cache';
-import { startEmbeddedCognito, type EmbeddedCognito } from '../common/embedded/cognito';
+import { startEmbeddedCognito, type EmbeddedCognito } from '../dev/embedded/cognito';
 import type { RunningServer } from '../common/http';
 import { anonymous, serviceIdentity, signIdentity, type RequestIdentity } from '../common/identity';
 import { createLogger } from '../common/logger';

@@ -5,7 +5,7 @@
  * "a day later" by being handed a later `now`.
  */
 import { randomUUID } from 'node:crypto';
-import { startEmbeddedSmtp, type EmbeddedSmtp, type ReceivedMail } from '../common/embedded/smtp';
+import { startEmbeddedSmtp, type EmbeddedSmtp, type ReceivedMail } from '../dev/embedded/smtp';
 import type { Viewer } from '../common/identity';
 import { createSmtpMailer, type Mailer } from '../common/mail';
 import { subgraphCatalog, type Catalog } from '../subgraphs/cart/src/catalog';

@@ -26,8 +26,8 @@ import {
   queryChanges,
   writeItems,
 } from '../subgraphs/product/src/repository';
-import { generateCatalog, seedCategories } from '../subgraphs/product/src/seed/generate';
-import { seedCatalog } from '../subgraphs/product/src/seed/write';
+import { generateCatalog, seedCategories } from '../dev/seed/generate';
+import { seedCatalog } from '../dev/seed/write';
 import {
   categoryItem,
   changeFeed,

@@ -7,7 +7,7 @@ import {
   ProductListingDocument,
   type ProductSort,
 } from '../schema/generated/operations';
-import { generateCatalog } from '../subgraphs/product/src/seed/generate';
+import { generateCatalog } from '../dev/seed/generate';
 import { testDatabaseUrl, testServices } from './services';
 import { execute, startStack, type Stack } from './stack';
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedSmtp, type EmbeddedSmtp } from '../common/embedded/smtp';
+import { startEmbeddedSmtp, type EmbeddedSmtp } from '../dev/embedded/smtp';
 import {
   createSmtpMailer,
   MailRejectedError,

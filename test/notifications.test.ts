@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { startEmbeddedSmtp, type EmbeddedSmtp, type ReceivedMail } from '../common/embedded/smtp';
+import { startEmbeddedSmtp, type EmbeddedSmtp, type ReceivedMail } from '../dev/embedded/smtp';
 import type { LogFields, Logger } from '../common/logger';
 import { createSmtpMailer, type Mailer } from '../common/mail';
 import { createPool } from '../common/postgres';

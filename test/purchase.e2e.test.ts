@@ -3,7 +3,7 @@
  * confirmation by email; the cart is emptied by the outbox after the order commits.
  */
 import { CartCreateDocument, CartDocument, CheckoutDocument } from '../schema/generated/operations';
-import { generateCatalog } from '../subgraphs/product/src/seed/generate';
+import { generateCatalog } from '../dev/seed/generate';
 import { testServices } from './services';
 import { execute, startStack, type Stack } from './stack';
 

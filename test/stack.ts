@@ -11,7 +11,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createMemoryCache, createRedisCache, type SharedCache } from '../common/cache';
 import { createDynamoClient } from '../common/dynamo';
 import type { RunningServer } from '../common/http';
-import { startEmbeddedSmtp, type EmbeddedSmtp } from '../common/embedded/smtp';
+import { startEmbeddedSmtp, type EmbeddedSmtp } from '../dev/embedded/smtp';
 import { createLogger } from '../common/logger';
 import { createPool } from '../common/postgres';
 import { serveSubgraph } from '../common/subgraph';

@@ -14,7 +14,7 @@ import { serveSubgraph } from '../../../common/subgraph';
 import { subgraphCatalog, type Catalog } from '../src/catalog';
 import { ensureCartTable } from '../src/repository';
 import { createCartSubgraph, type CartSubgraph } from '../src/server';
-import { generateCatalog } from '../../product/src/seed/generate';
+import { generateCatalog } from '../../../dev/seed/generate';
 
 export const silentLogger = createLogger('test', { silent: true });
 

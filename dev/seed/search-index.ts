@@ -5,12 +5,12 @@
  * the product and order services.
  */
 import type { Pool } from 'pg';
-import { inTransaction } from '../../../common/postgres';
-import { categories } from '../../product/src/seed/catalog-data';
-import { generateCatalog } from '../../product/src/seed/generate';
-import type { CatalogDocument } from './domain';
-import { saveFeedPosition, upsertDocuments } from './index.repository';
-import { CATALOG_FEED } from './indexer';
+import { inTransaction } from '../../common/postgres';
+import { categories } from './catalog-data';
+import { generateCatalog } from './generate';
+import type { CatalogDocument } from '../../subgraphs/search/src/domain';
+import { saveFeedPosition, upsertDocuments } from '../../subgraphs/search/src/index.repository';
+import { CATALOG_FEED } from '../../subgraphs/search/src/indexer';
 
 /** A document with the stock flag the seed gives it. */
 export type DemoDocument = CatalogDocument & { inStock: boolean };

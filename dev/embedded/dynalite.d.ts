@@ -1,6 +1,6 @@
 /**
  * Minimal typings for dynalite 4 (the package ships none and there is no @types/dynalite).
- * Only what common/embedded/dynamodb.ts uses is declared; `ssl` is left out on purpose because
+ * Only what dev/embedded/dynamodb.ts uses is declared; `ssl` is left out on purpose because
  * it changes the return type to an https.Server.
  */
 declare module 'dynalite' {

@@ -5,11 +5,11 @@
  */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Pool } from 'pg';
-import type { Item } from '../../../../common/dynamo';
-import type { Logger } from '../../../../common/logger';
-import { upsertStock } from '../../../order/src/stock.repository';
-import type { CatalogTable } from '../repository';
-import { writeItems } from '../repository';
+import type { Item } from '../../common/dynamo';
+import type { Logger } from '../../common/logger';
+import { upsertStock } from '../../subgraphs/order/src/stock.repository';
+import type { CatalogTable } from '../../subgraphs/product/src/repository';
+import { writeItems } from '../../subgraphs/product/src/repository';
 import {
   categoryItem,
   key,
@@ -20,7 +20,7 @@ import {
   slugItem,
   toKey,
   variantItem,
-} from '../table';
+} from '../../subgraphs/product/src/table';
 import { generateCatalog, seedCategories, type GeneratedProduct } from './generate';
 
 export interface SeedOptions {

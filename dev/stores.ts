@@ -8,17 +8,17 @@ import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, env, loadConfig } from '../common/config';
-import { ensureDevAdmin, startEmbeddedCognito } from '../common/embedded/cognito';
+import { ensureDevAdmin, startEmbeddedCognito } from './embedded/cognito';
 import { createDynamoClient } from '../common/dynamo';
-import { startEmbeddedDynamo } from '../common/embedded/dynamodb';
-import { startEmbeddedSmtp } from '../common/embedded/smtp';
-import { startEmbeddedPostgres } from '../common/embedded/postgres';
+import { startEmbeddedDynamo } from './embedded/dynamodb';
+import { startEmbeddedSmtp } from './embedded/smtp';
+import { startEmbeddedPostgres } from './embedded/postgres';
 import type { Logger } from '../common/logger';
 import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../subgraphs/user/src/server';
 import { ensureTable } from '../subgraphs/product/src/repository';
-import { seedCatalog } from '../subgraphs/product/src/seed/write';
+import { seedCatalog } from './seed/write';
 
 /** The local admin's password when DEV_ADMIN_PASSWORD is unset (written in the README). */
 export const DEFAULT_DEV_ADMIN_PASSWORD = 'Storefront-admin-1';

@@ -10,7 +10,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { projectPath } from '../paths';
+import { projectPath } from '../../common/paths';
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,

@@ -2,7 +2,7 @@
  * The local Cognito: cognito-local's own server, in this process, with its state in the working
  * directory (`.cognito/`), behind a thin front that adds the one operation the store needs and
  * cognito-local lacks: GlobalSignOut (revokes every refresh token of the caller). Started by
- * common/embedded/cognito.ts as a child process; PORT and HOST come from the environment.
+ * dev/embedded/cognito.ts as a child process; PORT and HOST come from the environment.
  */
 import { createVerify, type JsonWebKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

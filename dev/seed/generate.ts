@@ -3,7 +3,7 @@
  * and the first N products are the same whatever the total, so tests and demos agree.
  */
 import { Faker, en } from '@faker-js/faker';
-import type { Category, Product, Review, Variant } from '../domain';
+import type { Category, Product, Review, Variant } from '../../subgraphs/product/src/domain';
 import { categories as categorySpecs, reviewPhrases, type CategorySpec } from './catalog-data';
 
 export interface GeneratedProduct {
