@@ -14,8 +14,8 @@ const config: Config = {
     '^.+\\.ts$': 'ts-jest',
   },
   setupFiles: ['reflect-metadata'],
-  globalSetup: '<rootDir>/test/global-setup.ts',
-  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
 };
 

@@ -4,9 +4,9 @@
  */
 import { signIdentity } from '../common/identity';
 import { ProductByIdDocument } from '../schema/generated/operations';
-import { claimsOf, createUser, mint, unsigned, type TestUser } from './tokens';
-import { execute, identitySecret, startStack, type Stack } from './stack';
-import { cognito } from './services';
+import { claimsOf, createUser, mint, unsigned, type TestUser } from './support/tokens';
+import { execute, identitySecret, startStack, type Stack } from './support/stack';
+import { cognito } from './support/services';
 
 let stack: Stack;
 let shopper: TestUser;

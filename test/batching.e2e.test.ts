@@ -3,7 +3,7 @@
  * not grow with the page size, and a warm cache keeps DynamoDB out of the request entirely.
  */
 import { ProductDetailDocument, ProductListingDocument } from '../schema/generated/operations';
-import { execute, startStack, type Stack } from './stack';
+import { execute, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
 

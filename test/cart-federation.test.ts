@@ -26,9 +26,9 @@ import {
 import { buildOrderSchema } from '../subgraphs/order/src/server';
 import { buildProductSchema } from '../subgraphs/product/src/server';
 import { buildUserSchema } from '../subgraphs/user/src/server';
-import { cognito } from './services';
-import { identitySecret, startStack, type Stack } from './stack';
-import { createUser, type TestUser } from './tokens';
+import { cognito } from './support/services';
+import { identitySecret, startStack, type Stack } from './support/stack';
+import { createUser, type TestUser } from './support/tokens';
 
 const contract = readFileSync(projectPath('schema', 'operations', 'cart.graphql'), 'utf8');
 

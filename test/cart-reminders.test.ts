@@ -22,8 +22,8 @@ import {
   type PayloadData,
   type SeededVariant,
 } from '../subgraphs/cart/test/support';
-import { identitySecret, startStack, type Stack } from './stack';
-import { createUser } from './tokens';
+import { identitySecret, startStack, type Stack } from './support/stack';
+import { createUser } from './support/tokens';
 
 let stack: Stack;
 let cart: CartUnderTest;

@@ -8,8 +8,8 @@ import {
   type ProductSort,
 } from '../schema/generated/operations';
 import { generateCatalog } from '../dev/seed/generate';
-import { testDatabaseUrl, testServices } from './services';
-import { execute, startStack, type Stack } from './stack';
+import { testDatabaseUrl, testServices } from './support/services';
+import { execute, startStack, type Stack } from './support/stack';
 
 const catalog = [...generateCatalog({ products: testServices.seedProducts })];
 const byId = new Map(catalog.map((p) => [p.product.id, p]));

@@ -20,8 +20,8 @@ import {
   SignOutDocument,
   SignUpDocument,
 } from '../schema/generated/operations';
-import { execute, identitySecret, startStack, type Stack } from './stack';
-import { createUser, type TestUser } from './tokens';
+import { execute, identitySecret, startStack, type Stack } from './support/stack';
+import { createUser, type TestUser } from './support/tokens';
 
 /** `me` without `cart` and `orders`, which arrive with the cart and order work. */
 const MeDocument = parse(

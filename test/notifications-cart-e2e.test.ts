@@ -28,8 +28,8 @@ import {
 } from '../subgraphs/order/src/notifications';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
-import { createOutboxSchema, noMail } from './outbox';
-import { dynamoEndpoint, testDatabaseUrl, testServices } from './services';
+import { createOutboxSchema, noMail } from './support/outbox';
+import { dynamoEndpoint, testDatabaseUrl, testServices } from './support/services';
 
 const secret = randomBytes(32).toString('base64url');
 const dynamo = createDynamoClient({ endpoint: dynamoEndpoint(), region: 'us-east-1' });

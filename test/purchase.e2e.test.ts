@@ -4,8 +4,8 @@
  */
 import { CartCreateDocument, CartDocument, CheckoutDocument } from '../schema/generated/operations';
 import { generateCatalog } from '../dev/seed/generate';
-import { testServices } from './services';
-import { execute, startStack, type Stack } from './stack';
+import { testServices } from './support/services';
+import { execute, startStack, type Stack } from './support/stack';
 
 let stack: Stack;
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { createRedisCache } from '../common/cache';
 import { ProductDetailDocument, ProductListingDocument } from '../schema/generated/operations';
-import { execute, startStack } from './stack';
+import { execute, startStack } from './support/stack';
 
 const forbiddenInErrors = [
   /127\.0\.0\.1/,

@@ -20,9 +20,9 @@ import { createLogger } from '../common/logger';
 import { CatalogIndexer } from '../subgraphs/search/src/indexer';
 import { createSearchPool, migrateSearchDatabase } from '../subgraphs/search/src/server';
 import { orderServiceStock, productServiceFeed } from '../subgraphs/search/src/sources';
-import { testDatabaseUrl } from './services';
-import { execute, identitySecret, startStack, type Stack } from './stack';
-import { createUser, type TestUser } from './tokens';
+import { testDatabaseUrl } from './support/services';
+import { execute, identitySecret, startStack, type Stack } from './support/stack';
+import { createUser, type TestUser } from './support/tokens';
 
 let stack: Stack;
 let admin: TestUser;

@@ -6,7 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Viewer } from '../../../common/identity';
-import { admin, anonymous, type OrderHarness, type Reply } from './harness';
+import {
+  admin,
+  anonymous,
+  type OrderHarness,
+  type Reply,
+} from '../../../test/support/order-harness';
 
 export interface Money {
   amount: string;

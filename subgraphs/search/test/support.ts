@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { demoDocuments, indexDocuments, type DemoDocument } from '../../../dev/seed/search-index';
 import { createSearchPool, migrateSearchDatabase } from '../src/server';
-import { testDatabaseUrl } from '../../../test/services';
+import { testDatabaseUrl } from '../../../test/support/services';
 
 export interface TestIndex {
   pool: Pool;

@@ -1,6 +1,6 @@
 /** Batch reads against the DynamoDB-compatible server: split at 100 keys, leftovers retried. */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { batchGetAll, batchWriteAll, createDynamoClient } from './dynamo';
+import { batchGetAll, batchWriteAll, createDynamoClient } from '../dynamo';
 
 const table = `batch-test-${Date.now()}`;
 let client: DynamoDBClient;

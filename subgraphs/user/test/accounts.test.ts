@@ -11,20 +11,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Pool } from 'pg';
-import { createRedisCache, type SharedCache } from '../common/cache';
-import { startEmbeddedCognito, type EmbeddedCognito } from '../dev/embedded/cognito';
-import type { RunningServer } from '../common/http';
-import { anonymous, serviceIdentity, signIdentity, type RequestIdentity } from '../common/identity';
-import { createLogger } from '../common/logger';
-import { createPool } from '../common/postgres';
-import { serveSubgraph } from '../common/subgraph';
+import { createRedisCache, type SharedCache } from '../../../common/cache';
+import { startEmbeddedCognito, type EmbeddedCognito } from '../../../dev/embedded/cognito';
+import type { RunningServer } from '../../../common/http';
 import {
-  CognitoAccountsClient,
-  createCognitoClient,
-  type CognitoAccounts,
-} from '../subgraphs/user/src/cognito';
-import { createUserSubgraph, migrateUserDatabase } from '../subgraphs/user/src/server';
-import { testDatabaseUrl, testServices } from './services';
+  anonymous,
+  serviceIdentity,
+  signIdentity,
+  type RequestIdentity,
+} from '../../../common/identity';
+import { createLogger } from '../../../common/logger';
+import { createPool } from '../../../common/postgres';
+import { serveSubgraph } from '../../../common/subgraph';
+import { CognitoAccountsClient, createCognitoClient, type CognitoAccounts } from '../src/cognito';
+import { createUserSubgraph, migrateUserDatabase } from '../src/server';
+import { testDatabaseUrl, testServices } from '../../../test/support/services';
 
 const secret = randomBytes(32).toString('base64url');
 const logger = createLogger('test', { silent: true });

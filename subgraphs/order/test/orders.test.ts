@@ -7,15 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import type { Viewer } from '../common/identity';
-import { projectPath } from '../common/paths';
+import type { Viewer } from '../../../common/identity';
+import { projectPath } from '../../../common/paths';
 import {
   admin,
   anonymous,
   shopper,
   startOrderHarness,
   type OrderHarness,
-} from '../subgraphs/order/test/harness';
+} from '../../../test/support/order-harness';
 import {
   cancelOrder,
   chargesOfCart,
@@ -33,8 +33,8 @@ import {
   refundsOfCharge,
   stockOf,
   type OrderShape,
-} from '../subgraphs/order/test/scenario';
-import { createUser, type TestUser } from './tokens';
+} from './scenario';
+import { createUser, type TestUser } from '../../../test/support/tokens';
 
 let h: OrderHarness;
 

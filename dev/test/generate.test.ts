@@ -1,4 +1,4 @@
-import { generateCatalog, seedBrands } from './generate';
+import { generateCatalog, seedBrands } from '../seed/generate';
 
 describe('the demo catalog generator', () => {
   const catalog = [...generateCatalog({ products: 2_000 })];

@@ -6,18 +6,18 @@
  * into a schema of this file's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { serviceIdentity } from '../common/identity';
-import { createLogger } from '../common/logger';
-import { createPool } from '../common/postgres';
+import { serviceIdentity } from '../../../common/identity';
+import { createLogger } from '../../../common/logger';
+import { createPool } from '../../../common/postgres';
 import {
   createNotificationHandlers,
   startOutboxDispatcher,
   type OutboxDispatcher,
   type SearchOrderPlacedPayload,
-} from '../subgraphs/order/src/notifications';
+} from '../src/notifications';
 
-import { createOutboxSchema, noMail, recordingService } from './outbox';
-import { testDatabaseUrl } from './services';
+import { createOutboxSchema, noMail, recordingService } from '../../../test/support/outbox';
+import { testDatabaseUrl } from '../../../test/support/services';
 
 const schema = `notify_search_${process.pid}_${Date.now().toString(36)}`;
 const pool = createPool(testDatabaseUrl(), { max: 5 });

@@ -12,8 +12,8 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { Client } from 'pg';
-import { startEmbeddedDynamo } from './dynamodb';
-import { startEmbeddedPostgres } from './postgres';
+import { startEmbeddedDynamo } from '../embedded/dynamodb';
+import { startEmbeddedPostgres } from '../embedded/postgres';
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -206,7 +206,7 @@ describe('startEmbeddedPostgres', () => {
   it('stops a server left running by a parent that was killed, then starts', async () => {
     const dataDir = join(base, 'pg', 'orphan');
     const script =
-      `require(${JSON.stringify(resolve(__dirname, 'postgres.ts'))})` +
+      `require(${JSON.stringify(resolve(__dirname, '..', 'embedded', 'postgres.ts'))})` +
       `.startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: 0 })` +
       '.then((pg) => process.stdout.write(pg.url + "\\n"));';
     const parent = spawn(process.execPath, ['-r', 'ts-node/register', '-e', script], {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createKeepAliveFetcher } from './fetcher';
+import { createKeepAliveFetcher } from '../src/fetcher';
 
 let server: Server;
 let base: string;

@@ -7,19 +7,19 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRedisCache, type SharedCache } from '../common/cache';
-import { createDynamoClient } from '../common/dynamo';
-import type { RunningServer } from '../common/http';
-import { signIdentity, type Viewer } from '../common/identity';
-import { createLogger } from '../common/logger';
-import { projectPath } from '../common/paths';
-import { createPool } from '../common/postgres';
-import { serveSubgraph } from '../common/subgraph';
-import { createOrderSubgraph } from '../subgraphs/order/src/server';
-import { createProductSubgraph } from '../subgraphs/product/src/server';
-import { orderServiceStockWriter } from '../subgraphs/product/src/stock';
-import { dynamoEndpoint, testDatabaseUrl, testServices } from './services';
-import { createEmptyCatalog } from './catalog-table';
+import { createRedisCache, type SharedCache } from '../../../common/cache';
+import { createDynamoClient } from '../../../common/dynamo';
+import type { RunningServer } from '../../../common/http';
+import { signIdentity, type Viewer } from '../../../common/identity';
+import { createLogger } from '../../../common/logger';
+import { projectPath } from '../../../common/paths';
+import { createPool } from '../../../common/postgres';
+import { serveSubgraph } from '../../../common/subgraph';
+import { createOrderSubgraph } from '../../order/src/server';
+import { createProductSubgraph } from '../src/server';
+import { orderServiceStockWriter } from '../src/stock';
+import { dynamoEndpoint, testDatabaseUrl, testServices } from '../../../test/support/services';
+import { createEmptyCatalog } from '../../../test/support/catalog-table';
 
 // ---- the stack under test ----------------------------------------------------------------------
 

@@ -8,34 +8,34 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Pool } from 'pg';
 import { print, type ExecutionResult } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { createMemoryCache, createRedisCache, type SharedCache } from '../common/cache';
-import { createDynamoClient } from '../common/dynamo';
-import type { RunningServer } from '../common/http';
-import { startEmbeddedSmtp, type EmbeddedSmtp } from '../dev/embedded/smtp';
-import { createLogger } from '../common/logger';
-import { createPool } from '../common/postgres';
-import { serveSubgraph } from '../common/subgraph';
-import { loadGatewayConfig } from '../gateway/src/config';
-import { startGateway } from '../gateway/src/server';
-import { loadPricingRules } from '../subgraphs/order/src/config';
-import { TestPaymentProvider } from '../subgraphs/order/src/payments';
-import { startNotifications } from '../subgraphs/order/src/notifications';
-import { createOrderSubgraph } from '../subgraphs/order/src/server';
-import { subgraphSources } from '../subgraphs/order/src/sources';
-import { createProductSubgraph } from '../subgraphs/product/src/server';
-import { orderServiceStockWriter } from '../subgraphs/product/src/stock';
-import { CognitoAccountsClient, createCognitoClient } from '../subgraphs/user/src/cognito';
-import { createUserSubgraph } from '../subgraphs/user/src/server';
-import { subgraphCatalog } from '../subgraphs/cart/src/catalog';
-import { ensureCartTable } from '../subgraphs/cart/src/repository';
-import { createCartSubgraph } from '../subgraphs/cart/src/server';
-import type { CatalogIndexer } from '../subgraphs/search/src/indexer';
+import { createMemoryCache, createRedisCache, type SharedCache } from '../../common/cache';
+import { createDynamoClient } from '../../common/dynamo';
+import type { RunningServer } from '../../common/http';
+import { startEmbeddedSmtp, type EmbeddedSmtp } from '../../dev/embedded/smtp';
+import { createLogger } from '../../common/logger';
+import { createPool } from '../../common/postgres';
+import { serveSubgraph } from '../../common/subgraph';
+import { loadGatewayConfig } from '../../gateway/src/config';
+import { startGateway } from '../../gateway/src/server';
+import { loadPricingRules } from '../../subgraphs/order/src/config';
+import { TestPaymentProvider } from '../../subgraphs/order/src/payments';
+import { startNotifications } from '../../subgraphs/order/src/notifications';
+import { createOrderSubgraph } from '../../subgraphs/order/src/server';
+import { subgraphSources } from '../../subgraphs/order/src/sources';
+import { createProductSubgraph } from '../../subgraphs/product/src/server';
+import { orderServiceStockWriter } from '../../subgraphs/product/src/stock';
+import { CognitoAccountsClient, createCognitoClient } from '../../subgraphs/user/src/cognito';
+import { createUserSubgraph } from '../../subgraphs/user/src/server';
+import { subgraphCatalog } from '../../subgraphs/cart/src/catalog';
+import { ensureCartTable } from '../../subgraphs/cart/src/repository';
+import { createCartSubgraph } from '../../subgraphs/cart/src/server';
+import type { CatalogIndexer } from '../../subgraphs/search/src/indexer';
 import {
   createSearchPool,
   createSearchSubgraph,
   migrateSearchDatabase,
-} from '../subgraphs/search/src/server';
-import { orderServiceStock, productServiceFeed } from '../subgraphs/search/src/sources';
+} from '../../subgraphs/search/src/server';
+import { orderServiceStock, productServiceFeed } from '../../subgraphs/search/src/sources';
 import { createEmptyCatalog } from './catalog-table';
 import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 

@@ -5,13 +5,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedSmtp, type EmbeddedSmtp } from '../dev/embedded/smtp';
-import {
-  createSmtpMailer,
-  MailRejectedError,
-  smtpTransportOptions,
-  type Mailer,
-} from '../common/mail';
+import { startEmbeddedSmtp, type EmbeddedSmtp } from '../../dev/embedded/smtp';
+import { createSmtpMailer, MailRejectedError, smtpTransportOptions, type Mailer } from '../mail';
 
 const from = 'Storefront <orders@example.com>';
 const mailDir = mkdtempSync(join(tmpdir(), 'storefront-mail-'));

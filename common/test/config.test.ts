@@ -1,4 +1,4 @@
-import { ConfigError, env, loadConfig } from './config';
+import { ConfigError, env, loadConfig } from '../config';
 
 const spec = {
   port: env.port('PORT', 4000),

@@ -6,16 +6,16 @@
  * and read through the other.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createRedisCache, type SharedCache } from '../common/cache';
-import { createDynamoClient } from '../common/dynamo';
-import type { RunningServer } from '../common/http';
-import { signIdentity, type Viewer } from '../common/identity';
-import { createLogger } from '../common/logger';
-import { serveSubgraph } from '../common/subgraph';
-import { createProductSubgraph } from '../subgraphs/product/src/server';
-import type { StockWriter } from '../subgraphs/product/src/stock';
-import { dynamoEndpoint, testServices } from './services';
-import { createEmptyCatalog } from './catalog-table';
+import { createRedisCache, type SharedCache } from '../../../common/cache';
+import { createDynamoClient } from '../../../common/dynamo';
+import type { RunningServer } from '../../../common/http';
+import { signIdentity, type Viewer } from '../../../common/identity';
+import { createLogger } from '../../../common/logger';
+import { serveSubgraph } from '../../../common/subgraph';
+import { createProductSubgraph } from '../src/server';
+import type { StockWriter } from '../src/stock';
+import { dynamoEndpoint, testServices } from '../../../test/support/services';
+import { createEmptyCatalog } from '../../../test/support/catalog-table';
 
 const secret = randomBytes(32).toString('base64url');
 const logger = createLogger('test', { silent: true });

@@ -4,17 +4,17 @@
  * other stock change (a cancel giving stock back, `inventorySet`, `inventoryInitialize` when a
  * product is created), each in the transaction of its change, so the event exists if and only
  * if the change committed. Over the order subgraph with its real neighbours (see
- * subgraphs/order/test/harness.ts) and the test PostgreSQL.
+ * test/support/order-harness.ts) and the test PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
-import type { Viewer } from '../common/identity';
+import type { Viewer } from '../../../common/identity';
 import {
   admin,
   anonymous,
   shopper,
   startOrderHarness,
   type OrderHarness,
-} from '../subgraphs/order/test/harness';
+} from '../../../test/support/order-harness';
 import {
   cancelOrder,
   checkout,
@@ -30,7 +30,7 @@ import {
   searchEventsOfProduct,
   stockOf,
   type UserErrorShape,
-} from '../subgraphs/order/test/scenario';
+} from './scenario';
 
 let h: OrderHarness;
 

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGraphiqlHandler } from './graphiql';
+import { createGraphiqlHandler } from '../src/graphiql';
 
 interface Response {
   status: number;

@@ -4,16 +4,16 @@
  * the seeded catalog, stock from a real order subgraph over the test PostgreSQL.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createRedisCache, type SharedCache } from '../common/cache';
-import { createDynamoClient } from '../common/dynamo';
-import type { RunningServer } from '../common/http';
-import type { Viewer } from '../common/identity';
-import { formatMinorUnits } from '../common/money';
-import { createPool } from '../common/postgres';
-import { serveSubgraph } from '../common/subgraph';
-import { createOrderSubgraph } from '../subgraphs/order/src/server';
-import { subgraphCatalog } from '../subgraphs/cart/src/catalog';
-import { createProductSubgraph } from '../subgraphs/product/src/server';
+import { createRedisCache, type SharedCache } from '../../../common/cache';
+import { createDynamoClient } from '../../../common/dynamo';
+import type { RunningServer } from '../../../common/http';
+import type { Viewer } from '../../../common/identity';
+import { formatMinorUnits } from '../../../common/money';
+import { createPool } from '../../../common/postgres';
+import { serveSubgraph } from '../../../common/subgraph';
+import { createOrderSubgraph } from '../../order/src/server';
+import { subgraphCatalog } from '../src/catalog';
+import { createProductSubgraph } from '../../product/src/server';
 import {
   anonymousViewer,
   call,
@@ -28,8 +28,8 @@ import {
   type PayloadData,
   type Reply,
   type SeededVariant,
-} from '../subgraphs/cart/test/support';
-import { dynamoEndpoint, testDatabaseUrl, testServices } from './services';
+} from './support';
+import { dynamoEndpoint, testDatabaseUrl, testServices } from '../../../test/support/services';
 
 const secret = randomBytes(32).toString('base64url');
 const dynamo = createDynamoClient({ endpoint: dynamoEndpoint(), region: 'us-east-1' });

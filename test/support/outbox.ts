@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
-import { IDENTITY_HEADER, verifyIdentity } from '../common/identity';
-import type { Mailer } from '../common/mail';
-import { projectPath } from '../common/paths';
-import { inTransaction } from '../common/postgres';
+import { IDENTITY_HEADER, verifyIdentity } from '../../common/identity';
+import type { Mailer } from '../../common/mail';
+import { projectPath } from '../../common/paths';
+import { inTransaction } from '../../common/postgres';
 
 /**
  * Creates `schema` with the orders schema's outbox table (as in 002_orders.sql) and the

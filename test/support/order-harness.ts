@@ -1,5 +1,5 @@
 /**
- * Test support for checkout and orders (test/checkout*.test.ts, test/orders*.test.ts): the order
+ * Test support for checkout and orders (subgraphs/order/test/): the order
  * subgraph with its real neighbours, each served over HTTP on a free port and called the way the
  * gateway calls it, with a signed identity:
  *
@@ -21,29 +21,29 @@ import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { Pool } from 'pg';
-import { createRedisCache, type SharedCache } from '../../../common/cache';
-import { createDynamoClient } from '../../../common/dynamo';
-import type { RunningServer } from '../../../common/http';
-import { signIdentity, type Viewer } from '../../../common/identity';
-import { createLogger } from '../../../common/logger';
-import { createPool } from '../../../common/postgres';
-import { serveSubgraph, type SubgraphOptions } from '../../../common/subgraph';
-import { loadGatewayConfig } from '../../../gateway/src/config';
-import { startGateway } from '../../../gateway/src/server';
-import { subgraphCatalog } from '../../cart/src/catalog';
-import { ensureCartTable } from '../../cart/src/repository';
-import { buildCartSchema, createCartSubgraph } from '../../cart/src/server';
-import { buildProductSchema, createProductSubgraph } from '../../product/src/server';
-import { orderServiceStockWriter } from '../../product/src/stock';
-import { CognitoAccountsClient, createCognitoClient } from '../../user/src/cognito';
-import { buildUserSchema, createUserSubgraph } from '../../user/src/server';
-import { createEmptyCatalog } from '../../../test/catalog-table';
-import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from '../../../test/services';
-import { loadPricingRules } from '../src/config';
-import { TestPaymentProvider, type PaymentProvider } from '../src/payments';
-import type { PricingRules } from '../src/pricing';
-import { buildOrderSchema, createOrderSubgraph } from '../src/server';
-import { subgraphSources, type CartSource } from '../src/sources';
+import { createRedisCache, type SharedCache } from '../../common/cache';
+import { createDynamoClient } from '../../common/dynamo';
+import type { RunningServer } from '../../common/http';
+import { signIdentity, type Viewer } from '../../common/identity';
+import { createLogger } from '../../common/logger';
+import { createPool } from '../../common/postgres';
+import { serveSubgraph, type SubgraphOptions } from '../../common/subgraph';
+import { loadGatewayConfig } from '../../gateway/src/config';
+import { startGateway } from '../../gateway/src/server';
+import { subgraphCatalog } from '../../subgraphs/cart/src/catalog';
+import { ensureCartTable } from '../../subgraphs/cart/src/repository';
+import { buildCartSchema, createCartSubgraph } from '../../subgraphs/cart/src/server';
+import { buildProductSchema, createProductSubgraph } from '../../subgraphs/product/src/server';
+import { orderServiceStockWriter } from '../../subgraphs/product/src/stock';
+import { CognitoAccountsClient, createCognitoClient } from '../../subgraphs/user/src/cognito';
+import { buildUserSchema, createUserSubgraph } from '../../subgraphs/user/src/server';
+import { createEmptyCatalog } from './catalog-table';
+import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
+import { loadPricingRules } from '../../subgraphs/order/src/config';
+import { TestPaymentProvider, type PaymentProvider } from '../../subgraphs/order/src/payments';
+import type { PricingRules } from '../../subgraphs/order/src/pricing';
+import { buildOrderSchema, createOrderSubgraph } from '../../subgraphs/order/src/server';
+import { subgraphSources, type CartSource } from '../../subgraphs/order/src/sources';
 
 export const silentLogger = createLogger('test', { silent: true });
 

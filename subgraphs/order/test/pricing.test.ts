@@ -1,6 +1,6 @@
 import { ConfigError } from '../../../common/config';
-import { loadOrderConfig } from './config';
-import { applyRate, orderTotals, type PricingRules } from './pricing';
+import { loadOrderConfig } from '../src/config';
+import { applyRate, orderTotals, type PricingRules } from '../src/pricing';
 
 const required = {
   INTERNAL_IDENTITY_SECRET: 'x'.repeat(32),

@@ -1,6 +1,6 @@
 /** The user service's configuration: required Cognito settings and the defaults. */
-import { ConfigError } from '../common/config';
-import { loadUserConfig } from '../subgraphs/user/src/config';
+import { ConfigError } from '../../../common/config';
+import { loadUserConfig } from '../src/config';
 
 const base = {
   INTERNAL_IDENTITY_SECRET: 'x'.repeat(32),

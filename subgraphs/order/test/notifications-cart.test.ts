@@ -5,15 +5,15 @@
  * reached it. Outbox rows are written directly into a schema of this file's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createLogger } from '../common/logger';
-import { createPool } from '../common/postgres';
+import { createLogger } from '../../../common/logger';
+import { createPool } from '../../../common/postgres';
 import {
   createNotificationHandlers,
   startOutboxDispatcher,
   type OutboxDispatcher,
-} from '../subgraphs/order/src/notifications';
-import { createOutboxSchema, noMail, recordingService } from './outbox';
-import { testDatabaseUrl } from './services';
+} from '../src/notifications';
+import { createOutboxSchema, noMail, recordingService } from '../../../test/support/outbox';
+import { testDatabaseUrl } from '../../../test/support/services';
 
 const schema = `notify_cart_${process.pid}_${Date.now().toString(36)}`;
 const pool = createPool(testDatabaseUrl(), { max: 5 });

@@ -6,7 +6,7 @@ import {
   InitiateAuthCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { cognitoClient } from '../dev/embedded/cognito';
+import { cognitoClient } from '../../dev/embedded/cognito';
 import { cognito } from './services';
 
 export interface TestUser {

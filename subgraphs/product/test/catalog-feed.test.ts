@@ -15,19 +15,14 @@ import {
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Pool } from 'pg';
-import { createDynamoClient } from '../common/dynamo';
-import { serviceIdentity, signIdentity, type Viewer } from '../common/identity';
-import { projectPath } from '../common/paths';
-import { createPool } from '../common/postgres';
-import type { CatalogChangePage, CatalogDocument } from '../subgraphs/product/src/domain';
-import {
-  backfillChangeFeed,
-  ensureTable,
-  queryChanges,
-  writeItems,
-} from '../subgraphs/product/src/repository';
-import { generateCatalog, seedCategories } from '../dev/seed/generate';
-import { seedCatalog } from '../dev/seed/write';
+import { createDynamoClient } from '../../../common/dynamo';
+import { serviceIdentity, signIdentity, type Viewer } from '../../../common/identity';
+import { projectPath } from '../../../common/paths';
+import { createPool } from '../../../common/postgres';
+import type { CatalogChangePage, CatalogDocument } from '../src/domain';
+import { backfillChangeFeed, ensureTable, queryChanges, writeItems } from '../src/repository';
+import { generateCatalog, seedCategories } from '../../../dev/seed/generate';
+import { seedCatalog } from '../../../dev/seed/write';
 import {
   categoryItem,
   changeFeed,
@@ -36,10 +31,10 @@ import {
   productItem,
   tableDefinition,
   toKey,
-} from '../subgraphs/product/src/table';
-import { identitySecret, startStack, type Stack } from './stack';
-import { createUser } from './tokens';
-import { dynamoEndpoint, testDatabaseUrl } from './services';
+} from '../src/table';
+import { identitySecret, startStack, type Stack } from '../../../test/support/stack';
+import { createUser } from '../../../test/support/tokens';
+import { dynamoEndpoint, testDatabaseUrl } from '../../../test/support/services';
 
 const SEED = 7_331;
 const SEEDED = 150;

@@ -8,10 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { startEmbeddedSmtp, type EmbeddedSmtp, type ReceivedMail } from '../dev/embedded/smtp';
-import type { LogFields, Logger } from '../common/logger';
-import { createSmtpMailer, type Mailer } from '../common/mail';
-import { createPool } from '../common/postgres';
+import {
+  startEmbeddedSmtp,
+  type EmbeddedSmtp,
+  type ReceivedMail,
+} from '../../../dev/embedded/smtp';
+import type { LogFields, Logger } from '../../../common/logger';
+import { createSmtpMailer, type Mailer } from '../../../common/mail';
+import { createPool } from '../../../common/postgres';
 import {
   backoffDelay,
   createNotificationHandlers,
@@ -20,10 +24,10 @@ import {
   type OutboxDispatcher,
   type OutboxDispatcherOptions,
   type OutboxHandlers,
-} from '../subgraphs/order/src/notifications';
-import { describeError } from '../subgraphs/order/src/notifications/dispatcher';
-import { createOutboxSchema } from './outbox';
-import { testDatabaseUrl } from './services';
+} from '../src/notifications';
+import { describeError } from '../src/notifications/dispatcher';
+import { createOutboxSchema } from '../../../test/support/outbox';
+import { testDatabaseUrl } from '../../../test/support/services';
 
 // ---- a private outbox ---------------------------------------------------------------------------
 

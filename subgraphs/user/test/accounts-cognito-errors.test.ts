@@ -2,7 +2,7 @@
  * How Cognito's exceptions become AccountUserErrors, including the ones the local emulator never
  * raises (it answers some cases differently from AWS).
  */
-import { accountErrorFor, type CognitoOperation } from '../subgraphs/user/src/cognito';
+import { accountErrorFor, type CognitoOperation } from '../src/cognito';
 
 function exception(name: string, message = 'detail from Cognito'): Error {
   const error = new Error(message);

@@ -1,20 +1,20 @@
 /**
  * Checkout on the order subgraph, against its real neighbours (product for prices, cart for the
- * cart, user for accounts; see subgraphs/order/test/harness.ts) and the test PostgreSQL: all or
+ * cart, user for accounts; see test/support/order-harness.ts) and the test PostgreSQL: all or
  * nothing, stock never below zero whatever the concurrency, one order and one charge per
  * idempotency key, totals to the cent, and the outbox written with the order or not at all.
  */
 import { randomUUID } from 'node:crypto';
-import { serviceIdentity, type Viewer } from '../common/identity';
-import type { CheckoutCart } from '../subgraphs/order/src/sources';
-import { SubgraphCallError } from '../common/subgraph-client';
-import type { PaymentProvider } from '../subgraphs/order/src/payments';
+import { serviceIdentity, type Viewer } from '../../../common/identity';
+import type { CheckoutCart } from '../src/sources';
+import { SubgraphCallError } from '../../../common/subgraph-client';
+import type { PaymentProvider } from '../src/payments';
 import {
   anonymous,
   shopper,
   startOrderHarness,
   type OrderHarness,
-} from '../subgraphs/order/test/harness';
+} from '../../../test/support/order-harness';
 import {
   address,
   cartLines,
@@ -30,8 +30,8 @@ import {
   ordersOfCart,
   placeOrder,
   stockOf,
-} from '../subgraphs/order/test/scenario';
-import { createUser } from './tokens';
+} from './scenario';
+import { createUser } from '../../../test/support/tokens';
 
 /** Switches to break the cart service and the payment provider for one test. */
 const faults = { cartDown: false, providerDown: false, captureDelayMs: 0 };

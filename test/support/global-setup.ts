@@ -9,16 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { createDynamoClient } from '../common/dynamo';
-import { startEmbeddedCognito } from '../dev/embedded/cognito';
-import { startEmbeddedDynamo } from '../dev/embedded/dynamodb';
-import { createPool } from '../common/postgres';
-import { migrateOrderDatabase } from '../subgraphs/order/src/server';
-import { migrateUserDatabase } from '../subgraphs/user/src/server';
-import { createSearchPool, migrateSearchDatabase } from '../subgraphs/search/src/server';
-import { demoDocuments, indexDocuments } from '../dev/seed/search-index';
-import { ensureTable } from '../subgraphs/product/src/repository';
-import { seedCatalog } from '../dev/seed/write';
+import { createDynamoClient } from '../../common/dynamo';
+import { startEmbeddedCognito } from '../../dev/embedded/cognito';
+import { startEmbeddedDynamo } from '../../dev/embedded/dynamodb';
+import { createPool } from '../../common/postgres';
+import { migrateOrderDatabase } from '../../subgraphs/order/src/server';
+import { migrateUserDatabase } from '../../subgraphs/user/src/server';
+import { createSearchPool, migrateSearchDatabase } from '../../subgraphs/search/src/server';
+import { demoDocuments, indexDocuments } from '../../dev/seed/search-index';
+import { ensureTable } from '../../subgraphs/product/src/repository';
+import { seedCatalog } from '../../dev/seed/write';
 import { testDatabaseUrl, testServices } from './services';
 
 async function requirePostgres(): Promise<void> {
