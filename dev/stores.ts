@@ -17,7 +17,7 @@ import type { Logger } from '../common/logger';
 import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../subgraphs/user/src/server';
-import { ensureTable } from '../subgraphs/product/src/repository';
+import { ensureTable } from '../subgraphs/product/src/catalog.repository';
 import { seedCatalog } from './seed/write';
 
 /** The local admin's password when DEV_ADMIN_PASSWORD is unset (written in the README). */

@@ -14,7 +14,7 @@ import type { RunningServer } from '../common/http';
 import { projectPath } from '../common/paths';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { startGateway } from '../gateway/src/server';
-import { subgraphCatalog } from '../subgraphs/cart/src/catalog';
+import { subgraphCatalog } from '../subgraphs/cart/src/product.client';
 import { buildCartSchema } from '../subgraphs/cart/src/server';
 import {
   seededVariants,

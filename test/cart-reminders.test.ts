@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { startEmbeddedSmtp, type EmbeddedSmtp, type ReceivedMail } from '../dev/embedded/smtp';
 import type { Viewer } from '../common/identity';
 import { createSmtpMailer, type Mailer } from '../common/mail';
-import { subgraphCatalog, type Catalog } from '../subgraphs/cart/src/catalog';
-import { AbandonedCartReminders } from '../subgraphs/cart/src/reminders';
-import { userSubgraphDirectory } from '../subgraphs/cart/src/shoppers';
+import { subgraphCatalog, type Catalog } from '../subgraphs/cart/src/product.client';
+import { AbandonedCartReminders } from '../subgraphs/cart/src/reminder.service';
+import { userSubgraphDirectory } from '../subgraphs/cart/src/user.client';
 import {
   call,
   ops,

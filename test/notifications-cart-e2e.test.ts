@@ -10,7 +10,7 @@ import { createDynamoClient } from '../common/dynamo';
 import type { RunningServer } from '../common/http';
 import { createPool } from '../common/postgres';
 import { serveSubgraph } from '../common/subgraph';
-import { subgraphCatalog } from '../subgraphs/cart/src/catalog';
+import { subgraphCatalog } from '../subgraphs/cart/src/product.client';
 import {
   anonymousViewer,
   call,
@@ -22,10 +22,7 @@ import {
   type CartUnderTest,
   type PayloadData,
 } from '../subgraphs/cart/test/support';
-import {
-  createNotificationHandlers,
-  startOutboxDispatcher,
-} from '../subgraphs/order/src/notifications';
+import { createNotificationHandlers, startOutboxDispatcher } from '../subgraphs/order/src/outbox';
 import { createOrderSubgraph } from '../subgraphs/order/src/server';
 import { createProductSubgraph } from '../subgraphs/product/src/server';
 import { createOutboxSchema, noMail } from './support/outbox';

@@ -8,8 +8,8 @@ import type { Pool } from 'pg';
 import type { Item } from '../../common/dynamo';
 import type { Logger } from '../../common/logger';
 import { upsertStock } from '../../subgraphs/order/src/stock.repository';
-import type { CatalogTable } from '../../subgraphs/product/src/repository';
-import { writeItems } from '../../subgraphs/product/src/repository';
+import type { CatalogTable } from '../../subgraphs/product/src/catalog.repository';
+import { writeItems } from '../../subgraphs/product/src/catalog.repository';
 import {
   categoryItem,
   key,
@@ -20,7 +20,7 @@ import {
   slugItem,
   toKey,
   variantItem,
-} from '../../subgraphs/product/src/table';
+} from '../../subgraphs/product/src/catalog.table';
 import { generateCatalog, seedCategories, type GeneratedProduct } from './generate';
 
 export interface SeedOptions {

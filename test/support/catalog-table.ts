@@ -1,8 +1,8 @@
 /** A catalog table of a test's own: the demo categories, no products, a zero product count. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable, writeItems } from '../../subgraphs/product/src/repository';
+import { ensureTable, writeItems } from '../../subgraphs/product/src/catalog.repository';
 import { seedCategories } from '../../dev/seed/generate';
-import { categoryItem, key, toKey } from '../../subgraphs/product/src/table';
+import { categoryItem, key, toKey } from '../../subgraphs/product/src/catalog.table';
 
 export async function createEmptyCatalog(client: DynamoDBClient, name: string): Promise<void> {
   const table = { client, name };

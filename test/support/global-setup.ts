@@ -17,7 +17,7 @@ import { migrateOrderDatabase } from '../../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../../subgraphs/user/src/server';
 import { createSearchPool, migrateSearchDatabase } from '../../subgraphs/search/src/server';
 import { demoDocuments, indexDocuments } from '../../dev/seed/search-index';
-import { ensureTable } from '../../subgraphs/product/src/repository';
+import { ensureTable } from '../../subgraphs/product/src/catalog.repository';
 import { seedCatalog } from '../../dev/seed/write';
 import { testDatabaseUrl, testServices } from './services';
 

@@ -33,7 +33,7 @@ import {
   putOwnerCartId,
   WriteConflict,
   type CartTable,
-} from './repository';
+} from './cart.repository';
 
 export interface CartContext {
   viewer: Viewer;

@@ -4,9 +4,9 @@
  * batch, whatever the number of carts and lines the request touches.
  */
 import DataLoader from 'dataloader';
-import type { Catalog } from './catalog';
+import type { Catalog } from './product.client';
 import type { Cart, CatalogVariant } from './domain';
-import { getCarts, getOwnerCartIds, type CartTable } from './repository';
+import { getCarts, getOwnerCartIds, type CartTable } from './cart.repository';
 
 export interface CartLoaders {
   /** Live carts by id; null when there is none or it has expired. */

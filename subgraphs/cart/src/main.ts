@@ -6,12 +6,12 @@ import { createLogger } from '../../../common/logger';
 import { createSmtpMailer } from '../../../common/mail';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
-import { subgraphCatalog } from './catalog';
+import { subgraphCatalog } from './product.client';
 import { loadCartConfig } from './config';
-import { AbandonedCartReminders, startReminderJob, type ReminderJob } from './reminders';
-import { ensureCartTable } from './repository';
+import { AbandonedCartReminders, startReminderJob, type ReminderJob } from './reminder.service';
+import { ensureCartTable } from './cart.repository';
 import { createCartSubgraph } from './server';
-import { userSubgraphDirectory } from './shoppers';
+import { userSubgraphDirectory } from './user.client';
 
 runMain(async () => {
   const config = loadCartConfig();

@@ -7,7 +7,7 @@ import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
 import type { RequestIdentity } from '../../../common/identity';
 import { CartService, type CartSettings } from './cart.service';
-import type { Catalog } from './catalog';
+import type { Catalog } from './product.client';
 import { createCartLoaders } from './loaders';
 import { referenceResolvers, resolvers, type CartSubgraphContext } from './schema/resolvers';
 import { ProductVariant, User } from './schema/types';
@@ -16,7 +16,7 @@ export interface CartDependencies {
   dynamo: DynamoDBClient;
   /** The cart table (CART_TABLE). */
   table: string;
-  /** Prices from the product service, stock from the order service (see catalog.ts). */
+  /** Prices from the product service, stock from the order service (see product.client.ts). */
   catalog: Catalog;
   settings: CartSettings;
   /** The clock; tests may move it. */

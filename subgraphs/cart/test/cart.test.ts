@@ -12,7 +12,7 @@ import { formatMinorUnits } from '../../../common/money';
 import { createPool } from '../../../common/postgres';
 import { serveSubgraph } from '../../../common/subgraph';
 import { createOrderSubgraph } from '../../order/src/server';
-import { subgraphCatalog } from '../src/catalog';
+import { subgraphCatalog } from '../src/product.client';
 import { createProductSubgraph } from '../../product/src/server';
 import {
   anonymousViewer,

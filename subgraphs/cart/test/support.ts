@@ -11,8 +11,8 @@ import type { RunningServer } from '../../../common/http';
 import { signIdentity, serviceIdentity, type Viewer } from '../../../common/identity';
 import { createLogger } from '../../../common/logger';
 import { serveSubgraph } from '../../../common/subgraph';
-import { subgraphCatalog, type Catalog } from '../src/catalog';
-import { ensureCartTable } from '../src/repository';
+import { subgraphCatalog, type Catalog } from '../src/product.client';
+import { ensureCartTable } from '../src/cart.repository';
 import { createCartSubgraph, type CartSubgraph } from '../src/server';
 import { generateCatalog } from '../../../dev/seed/generate';
 

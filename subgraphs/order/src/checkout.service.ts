@@ -38,7 +38,7 @@ import {
   searchOrderPlacedPayload,
 } from './events';
 import type { OrderLoaders } from './loaders';
-import { OutboxEventType } from './notifications/events';
+import { OutboxEventType } from './outbox/events';
 import {
   appendOutbox,
   appendStatusHistory,

@@ -1,6 +1,6 @@
 /**
  * The payloads of the events the order service appends to its outbox (the dispatcher in
- * src/notifications delivers them): what changed, with enough of the order for an email, and
+ * src/outbox delivers them): what changed, with enough of the order for an email, and
  * what the search service needs to know.
  */
 import { formatMinorUnits } from '../../../common/money';
@@ -11,7 +11,7 @@ import type {
   OrderEventPayload,
   SearchOrderPlacedPayload,
   SearchStockChangedPayload,
-} from './notifications/events';
+} from './outbox/events';
 
 const money = (minor: number, currencyCode: string): MoneyPayload => ({
   amount: formatMinorUnits(minor),

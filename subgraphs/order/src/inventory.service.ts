@@ -13,7 +13,7 @@ import { inTransaction } from '../../../common/postgres';
 import type { AdminErrorCode, StockLevel, UserError } from './domain';
 import { searchStockChangedPayload } from './events';
 import type { OrderLoaders } from './loaders';
-import { OutboxEventType } from './notifications/events';
+import { OutboxEventType } from './outbox/events';
 import { appendOutbox } from './order.repository';
 import { insertMissingStock, setStockQuantity } from './stock.repository';
 

@@ -7,7 +7,7 @@ import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { loadOrderConfig } from './config';
 import { TestPaymentProvider } from './payments';
-import { loadNotificationConfig, startNotifications } from './notifications';
+import { loadNotificationConfig, startNotifications } from './outbox';
 import { createOrderSubgraph, migrateOrderDatabase } from './server';
 import { subgraphSources } from './sources';
 

@@ -34,7 +34,7 @@ import type {
 } from './domain';
 import { orderEventPayload, searchStockChangedPayload } from './events';
 import type { OrderLoaders } from './loaders';
-import { OutboxEventType } from './notifications/events';
+import { OutboxEventType } from './outbox/events';
 import {
   appendOutbox,
   appendStatusHistory,

@@ -11,7 +11,7 @@ import {
   createNotificationHandlers,
   startOutboxDispatcher,
   type OutboxDispatcher,
-} from '../src/notifications';
+} from '../src/outbox';
 import { createOutboxSchema, noMail, recordingService } from '../../../test/support/outbox';
 import { testDatabaseUrl } from '../../../test/support/services';
 

@@ -14,7 +14,7 @@ import {
   startOutboxDispatcher,
   type OutboxDispatcher,
   type SearchOrderPlacedPayload,
-} from '../src/notifications';
+} from '../src/outbox';
 
 import { createOutboxSchema, noMail, recordingService } from '../../../test/support/outbox';
 import { testDatabaseUrl } from '../../../test/support/services';

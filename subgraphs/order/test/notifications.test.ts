@@ -24,8 +24,8 @@ import {
   type OutboxDispatcher,
   type OutboxDispatcherOptions,
   type OutboxHandlers,
-} from '../src/notifications';
-import { describeError } from '../src/notifications/dispatcher';
+} from '../src/outbox';
+import { describeError } from '../src/outbox/dispatcher';
 import { createOutboxSchema } from '../../../test/support/outbox';
 import { testDatabaseUrl } from '../../../test/support/services';
 

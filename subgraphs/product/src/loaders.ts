@@ -13,7 +13,7 @@ import {
   getProducts,
   getVariants,
   type CatalogTable,
-} from './repository';
+} from './catalog.repository';
 
 export interface CacheSettings {
   /** How long a found record stays cached. */

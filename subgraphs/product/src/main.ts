@@ -7,9 +7,9 @@ import { createLogger } from '../../../common/logger';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { loadProductConfig } from './config';
-import { ensureTable } from './repository';
+import { ensureTable } from './catalog.repository';
 import { createProductSubgraph } from './server';
-import { orderServiceStockWriter } from './stock';
+import { orderServiceStockWriter } from './order.client';
 
 runMain(async () => {
   const config = loadProductConfig();

@@ -14,9 +14,9 @@ import {
   putIfAbsent,
   putItem,
   type CatalogTable,
-} from './repository';
-import type { CatalogService, CatalogWriteContext } from './service';
-import { key, reviewerItem, reviewItem } from './table';
+} from './catalog.repository';
+import type { CatalogService, CatalogWriteContext } from './catalog.service';
+import { key, reviewerItem, reviewItem } from './catalog.table';
 import { checkReviewDraft } from './validation';
 
 /**

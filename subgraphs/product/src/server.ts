@@ -7,13 +7,13 @@ import { dynamoReachable } from '../../../common/dynamo';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
 import type { RequestIdentity } from '../../../common/identity';
-import { ProductAdminService } from './admin.service';
-import { CatalogFeedService } from './feed.service';
+import { ProductAdminService } from './product-admin.service';
+import { CatalogFeedService } from './catalog-feed.service';
 import { ReviewService } from './review.service';
 import type { ProductSubgraphContext } from './schema/resolvers';
 import { referenceResolvers, resolvers } from './schema/resolvers';
-import { CatalogService } from './service';
-import type { StockWriter } from './stock';
+import { CatalogService } from './catalog.service';
+import type { StockWriter } from './order.client';
 
 export interface ProductDependencies {
   dynamo: DynamoDBClient;
@@ -22,7 +22,7 @@ export interface ProductDependencies {
   cacheTtlSeconds: number;
   assetBaseUrl: string;
   /**
-   * Where new products' initial stock goes (the order service; see stock.ts). Without it the
+   * Where new products' initial stock goes (the order service; see order.client.ts). Without it the
    * catalog is read-only for products: productCreate fails, everything else works.
    */
   stock?: StockWriter;

@@ -17,7 +17,7 @@ import { createPool } from '../../../common/postgres';
 import { serveSubgraph } from '../../../common/subgraph';
 import { createOrderSubgraph } from '../../order/src/server';
 import { createProductSubgraph } from '../src/server';
-import { orderServiceStockWriter } from '../src/stock';
+import { orderServiceStockWriter } from '../src/order.client';
 import { dynamoEndpoint, testDatabaseUrl, testServices } from '../../../test/support/services';
 import { createEmptyCatalog } from '../../../test/support/catalog-table';
 

@@ -20,7 +20,12 @@ import { serviceIdentity, signIdentity, type Viewer } from '../../../common/iden
 import { projectPath } from '../../../common/paths';
 import { createPool } from '../../../common/postgres';
 import type { CatalogChangePage, CatalogDocument } from '../src/domain';
-import { backfillChangeFeed, ensureTable, queryChanges, writeItems } from '../src/repository';
+import {
+  backfillChangeFeed,
+  ensureTable,
+  queryChanges,
+  writeItems,
+} from '../src/catalog.repository';
 import { generateCatalog, seedCategories } from '../../../dev/seed/generate';
 import { seedCatalog } from '../../../dev/seed/write';
 import {
@@ -31,7 +36,7 @@ import {
   productItem,
   tableDefinition,
   toKey,
-} from '../src/table';
+} from '../src/catalog.table';
 import { identitySecret, startStack, type Stack } from '../../../test/support/stack';
 import { createUser } from '../../../test/support/tokens';
 import { dynamoEndpoint, testDatabaseUrl } from '../../../test/support/services';

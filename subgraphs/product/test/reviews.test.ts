@@ -13,7 +13,7 @@ import { signIdentity, type Viewer } from '../../../common/identity';
 import { createLogger } from '../../../common/logger';
 import { serveSubgraph } from '../../../common/subgraph';
 import { createProductSubgraph } from '../src/server';
-import type { StockWriter } from '../src/stock';
+import type { StockWriter } from '../src/order.client';
 import { dynamoEndpoint, testServices } from '../../../test/support/services';
 import { createEmptyCatalog } from '../../../test/support/catalog-table';
 

@@ -14,10 +14,10 @@ import {
 import type { Viewer } from '../../../../common/identity';
 import { Money } from '../../../../common/money';
 import type { Product as ProductRecord, Variant as VariantRecord } from '../domain';
-import type { ProductAdminService } from '../admin.service';
-import type { CatalogFeedService } from '../feed.service';
+import type { ProductAdminService } from '../product-admin.service';
+import type { CatalogFeedService } from '../catalog-feed.service';
 import type { ReviewService } from '../review.service';
-import type { CatalogContext, CatalogService } from '../service';
+import type { CatalogContext, CatalogService } from '../catalog.service';
 import {
   ProductCreateInput,
   ProductCreatePayload,

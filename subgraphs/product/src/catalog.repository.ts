@@ -42,7 +42,7 @@ import {
   sortIndex,
   tableDefinition,
   toKey,
-} from './table';
+} from './catalog.table';
 
 export interface CatalogTable {
   client: DynamoDBClient;

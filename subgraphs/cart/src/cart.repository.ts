@@ -32,7 +32,7 @@ import {
   rowTtl,
   tableDefinition,
   toKey,
-} from './table';
+} from './cart.table';
 
 export interface CartTable {
   client: DynamoDBClient;

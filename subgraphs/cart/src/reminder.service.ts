@@ -3,7 +3,7 @@
  * nobody changed for ABANDONED_CART_AFTER_MINUTES and that were not reminded since their last
  * change, and emails the shopper once per such cart state.
  *
- * Finding them is one Query per shard of the sparse `byReminderDue` index (see table.ts): only
+ * Finding them is one Query per shard of the sparse `byReminderDue` index (see cart.table.ts): only
  * owned, non-empty, not-yet-reminded carts are in it, ordered by `updatedAt`. Nothing scans.
  *
  * Sending is at least once, guarded against doubles:
@@ -21,7 +21,7 @@
 import type { Logger } from '../../../common/logger';
 import type { Mailer, MailMessage } from '../../../common/mail';
 import { formatMinorUnits } from '../../../common/money';
-import type { Catalog } from './catalog';
+import type { Catalog } from './product.client';
 import type { Cart, CatalogVariant } from './domain';
 import {
   claimReminder,
@@ -31,9 +31,9 @@ import {
   queryReminderDue,
   releaseReminder,
   type CartTable,
-} from './repository';
-import type { ShopperContact, ShopperDirectory } from './shoppers';
-import { REMINDER_SHARDS, isDueForReminder, key } from './table';
+} from './cart.repository';
+import type { ShopperContact, ShopperDirectory } from './user.client';
+import { REMINDER_SHARDS, isDueForReminder, key } from './cart.table';
 
 export interface ReminderSettings {
   /** A cart is abandoned this long after its last change (ABANDONED_CART_AFTER_MINUTES). */

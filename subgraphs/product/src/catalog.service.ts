@@ -24,7 +24,12 @@ import type {
   Variant,
 } from './domain';
 import { createCatalogLoaders, type CacheSettings, type CatalogLoaders } from './loaders';
-import { listCategories, queryListing, queryReviews, type CatalogTable } from './repository';
+import {
+  listCategories,
+  queryListing,
+  queryReviews,
+  type CatalogTable,
+} from './catalog.repository';
 
 export interface CatalogContext {
   loaders: CatalogLoaders;

@@ -33,10 +33,10 @@ import {
   writeItems,
   type CatalogTable,
   type ProductAttributes,
-} from './repository';
-import type { CatalogService, CatalogWriteContext } from './service';
-import type { StockWriter } from './stock';
-import { key, listingItems, productItem, skuItem, slugItem, variantItem } from './table';
+} from './catalog.repository';
+import type { CatalogService, CatalogWriteContext } from './catalog.service';
+import type { StockWriter } from './order.client';
+import { key, listingItems, productItem, skuItem, slugItem, variantItem } from './catalog.table';
 import { checkProductChanges, checkProductDraft } from './validation';
 
 /** The store's currency; every price is in it. */

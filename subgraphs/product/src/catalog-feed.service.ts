@@ -17,8 +17,8 @@
 import { errors } from '../../../common/errors';
 import { isService, requireUser, type Viewer } from '../../../common/identity';
 import type { CatalogChangePage, CatalogDocument, Product } from './domain';
-import { queryChanges, type CatalogTable } from './repository';
-import type { CatalogContext } from './service';
+import { queryChanges, type CatalogTable } from './catalog.repository';
+import type { CatalogContext } from './catalog.service';
 
 /** Largest page a caller may ask for. */
 export const MAX_FEED_PAGE = 500;
