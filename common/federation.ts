@@ -5,13 +5,46 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { Kind, parse, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 
+/** A resolver class of a subgraph: constructed once, with the subgraph's services. */
+export type ResolverClass<TServices> = new (services: TServices) => object;
+
+/** Entity resolvers by type name (`__resolveReference`), given the subgraph's services. */
+export type ReferenceResolvers = Record<string, Record<string, unknown>>;
+
+export interface FederatedSchemaOptions<TServices> {
+  resolvers: readonly [ResolverClass<TServices>, ...ResolverClass<TServices>[]];
+  orphanedTypes?: BuildSchemaOptions['orphanedTypes'];
+  /**
+   * The services the resolvers call. Without them the schema can be printed (SDL, composition)
+   * but not executed.
+   */
+  services?: TServices;
+  references?: (services: TServices) => ReferenceResolvers;
+}
+
 const federationLink = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
 
-export async function buildFederatedSchema(
-  options: Omit<BuildSchemaOptions, 'skipCheck'>,
-  referenceResolvers: Record<string, Record<string, unknown>> = {},
+export async function buildFederatedSchema<TServices>(
+  options: FederatedSchemaOptions<TServices>,
 ): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ ...options, skipCheck: true });
+  const { services } = options;
+  const instances = new Map<unknown, object>(
+    services === undefined ? [] : options.resolvers.map((R) => [R, new R(services)]),
+  );
+  const schema = await buildSchema({
+    resolvers: options.resolvers,
+    orphanedTypes: options.orphanedTypes,
+    container: {
+      get: (resolverClass: unknown) => {
+        const instance = instances.get(resolverClass);
+        if (!instance) throw new Error('this schema was built without services: print it only');
+        return instance;
+      },
+    },
+    skipCheck: true,
+  });
+  const referenceResolvers =
+    services === undefined || !options.references ? {} : options.references(services);
   describeRootType(schema.getQueryType(), 'The entry points for reading the store.');
   describeRootType(schema.getMutationType(), 'The entry points for changing the store.');
   const typeDefs = parse(`${federationLink}\n${printSchemaWithDirectives(schema)}`);

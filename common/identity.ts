@@ -49,7 +49,8 @@ function sign(body: string, secret: string): string {
 
 export function signIdentity(identity: RequestIdentity, secret: string, ttlSeconds = 60): string {
   const payload: AssertionPayload = {
-    ...identity,
+    viewer: identity.viewer,
+    clientIp: identity.clientIp,
     exp: Math.floor(Date.now() / 1000) + ttlSeconds,
     aud: 'store-subgraphs',
   };
@@ -137,5 +138,18 @@ export function requireUser(viewer: Viewer): Extract<Viewer, { kind: 'user' }> {
 export function requireAdmin(viewer: Viewer): Extract<Viewer, { kind: 'user' }> {
   const user = requireUser(viewer);
   if (!user.isAdmin) throw errors.forbidden('Only administrators can do this.');
+  return user;
+}
+
+/**
+ * Another service of the store or an admin, for internal operations (the catalog feed, events
+ * from the outbox); UNAUTHENTICATED for anonymous callers, FORBIDDEN for shoppers.
+ */
+export function requireServiceOrAdmin(
+  viewer: Viewer,
+  message = 'Only the services of the store and administrators can do this.',
+): Extract<Viewer, { kind: 'user' }> {
+  const user = requireUser(viewer);
+  if (!user.isAdmin && !isService(user)) throw errors.forbidden(message);
   return user;
 }

@@ -1,6 +1,6 @@
 /** Everything a subgraph service shares: Apollo Server with error masking, served over HTTP. */
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -8,14 +8,15 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import { maskError } from './errors';
 import { HttpError, startHttpServer, type Check, type RunningServer } from './http';
-import { identityOf, type RequestIdentity } from './identity';
+import type { RequestContext } from './context';
+import { identityOf } from './identity';
 import type { Logger } from './logger';
 
-export interface SubgraphOptions<TContext extends BaseContext> {
+export interface SubgraphOptions<TLoaders extends object> {
   name: string;
   schema: GraphQLSchema;
-  /** Builds the request context from the identity the gateway asserted. */
-  context: (identity: RequestIdentity) => Promise<TContext>;
+  /** A fresh set of the subgraph's loaders, for one request. */
+  loaders: () => TLoaders;
   /** Shared with the gateway; requests without a valid assertion are refused with 401. */
   identitySecret: string;
   checks: Check[];
@@ -26,10 +27,10 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   onClose?: () => Promise<void>;
 }
 
-export async function serveSubgraph<TContext extends BaseContext>(
-  options: SubgraphOptions<TContext>,
+export async function serveSubgraph<TLoaders extends object>(
+  options: SubgraphOptions<TLoaders>,
 ): Promise<RunningServer> {
-  const apollo = new ApolloServer<TContext>({
+  const apollo = new ApolloServer<RequestContext<TLoaders>>({
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) =>
@@ -47,12 +48,12 @@ export async function serveSubgraph<TContext extends BaseContext>(
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
-  const context = async (req: IncomingMessage) => {
+  const context = async (req: IncomingMessage): Promise<RequestContext<TLoaders>> => {
     const identity = identityOf(req, options.identitySecret);
     if (!identity) {
       throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers the gateway.');
     }
-    return options.context(identity);
+    return { identity, loaders: options.loaders() };
   };
   const running = await startHttpServer({
     apollo,

@@ -7,6 +7,8 @@
  *
  *   BENCH_PRODUCTS (100000)  BENCH_ROUNDS (20)  DATABASE_URL (default: embedded, in DATA_DIR)
  */
+import { contextOf } from '../common/context';
+import { anonymous } from '../common/identity';
 import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
@@ -100,12 +102,11 @@ runMain(async () => {
     await migrateSearchDatabase(pool, SCHEMA);
     await fill(pool, settings.products, logger);
     const search = new SearchService(pool, 'USD');
-    const anonymous = { viewer: { kind: 'anonymous' as const } };
     const engines = [
       {
         name: 'ours (full text, facets, corrections)',
         run: async (q: string) =>
-          (await search.search(anonymous, { query: q, first: 20 })).totalCount,
+          (await search.search(contextOf(anonymous), { query: q, first: 20 })).totalCount,
       },
       {
         name: 'ILIKE + pg_trgm index, same facets',

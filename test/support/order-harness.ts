@@ -147,12 +147,12 @@ export async function startOrderHarness(options: HarnessOptions = {}): Promise<O
   const servers: RunningServer[] = [];
   const serve = async <C extends object>(
     name: string,
-    graph: Pick<SubgraphOptions<C>, 'schema' | 'context' | 'checks'>,
+    graph: Pick<SubgraphOptions<C>, 'schema' | 'loaders' | 'checks'>,
   ) => {
     const server = await serveSubgraph({
       name,
       schema: graph.schema,
-      context: graph.context,
+      loaders: graph.loaders,
       checks: graph.checks,
       port: 0,
       host: '127.0.0.1',

@@ -9,9 +9,10 @@
  * Access: a guest cart (no owner) is open to whoever holds its unguessable id; a shopper's cart
  * only to that shopper. Anyone else gets what they would get for an id that does not exist.
  */
+import type { RequestContext } from '../../../common/context';
 import { randomBytes } from 'node:crypto';
 import { errors } from '../../../common/errors';
-import { isService, requireUser, type Viewer } from '../../../common/identity';
+import { requireServiceOrAdmin, requireUser, type Viewer } from '../../../common/identity';
 import { Money } from '../../../common/money';
 import {
   MAX_LINES,
@@ -34,11 +35,6 @@ import {
   WriteConflict,
   type CartTable,
 } from './cart.repository';
-
-export interface CartContext {
-  viewer: Viewer;
-  loaders: CartLoaders;
-}
 
 export interface CartSettings {
   /** A cart expires this many days after its last change (CART_TTL_DAYS). */
@@ -131,23 +127,23 @@ export class CartService {
   // ---- reads --------------------------------------------------------------------------------
 
   /** A cart by id; null when there is none, it expired, or it belongs to another shopper. */
-  async cart(ctx: CartContext, id: string): Promise<Cart | null> {
+  async cart(ctx: RequestContext<CartLoaders>, id: string): Promise<Cart | null> {
     if (!isCartId(id)) return null;
     const cart = await ctx.loaders.cart.load(id);
-    return cart && canUse(ctx.viewer, cart) ? cart : null;
+    return cart && canUse(ctx.identity.viewer, cart) ? cart : null;
   }
 
   /** A User entity another subgraph references; loads its cart pointer when it is the viewer. */
-  async userReference(ctx: CartContext, id: string): Promise<{ id: string }> {
-    if (ctx.viewer.kind === 'user' && ctx.viewer.sub === id) {
+  async userReference(ctx: RequestContext<CartLoaders>, id: string): Promise<{ id: string }> {
+    if (ctx.identity.viewer.kind === 'user' && ctx.identity.viewer.sub === id) {
       await ctx.loaders.ownerCartId.load(id);
     }
     return { id };
   }
 
   /** The shopper's own cart (`me.cart`): null when they have none, or they are not the viewer. */
-  async userCart(ctx: CartContext, userId: string): Promise<Cart | null> {
-    if (ctx.viewer.kind !== 'user' || ctx.viewer.sub !== userId) return null;
+  async userCart(ctx: RequestContext<CartLoaders>, userId: string): Promise<Cart | null> {
+    if (ctx.identity.viewer.kind !== 'user' || ctx.identity.viewer.sub !== userId) return null;
     const cartId = await ctx.loaders.ownerCartId.load(userId);
     if (!cartId) return null;
     const cart = await ctx.loaders.cart.load(cartId);
@@ -159,18 +155,18 @@ export class CartService {
    * is gone stays stored (it is dropped from view, from totals and from costs). When the catalog
    * cannot be asked, every line shows (their costs then fail on their own).
    */
-  async lines(ctx: CartContext, cart: Cart): Promise<CartLine[]> {
+  async lines(ctx: RequestContext<CartLoaders>, cart: Cart): Promise<CartLine[]> {
     const variants = await ctx.loaders.variant.loadMany(cart.lines.map((l) => l.variantId));
     return cart.lines.filter((_, i) => variants[i] !== null);
   }
 
-  async totalQuantity(ctx: CartContext, cart: Cart): Promise<number> {
+  async totalQuantity(ctx: RequestContext<CartLoaders>, cart: Cart): Promise<number> {
     const lines = await this.lines(ctx, cart);
     return lines.reduce((sum, line) => sum + line.quantity, 0);
   }
 
   /** Cost of a line at the variant's current price; null when the variant is gone. */
-  async lineCost(ctx: CartContext, line: CartLine): Promise<LineCost | null> {
+  async lineCost(ctx: RequestContext<CartLoaders>, line: CartLine): Promise<LineCost | null> {
     const [variant] = await this.variants(ctx, [line.variantId]);
     if (!variant) return null;
     return {
@@ -180,7 +176,7 @@ export class CartService {
   }
 
   /** Sum of the visible lines at current prices; null when they are in different currencies. */
-  async subtotal(ctx: CartContext, cart: Cart): Promise<Money | null> {
+  async subtotal(ctx: RequestContext<CartLoaders>, cart: Cart): Promise<Money | null> {
     const lines = await this.lines(ctx, cart);
     const variants = await this.variants(
       ctx,
@@ -204,7 +200,10 @@ export class CartService {
    * A new cart, with `lines` in it. A guest gets a new guest cart. A signed-in shopper has one
    * cart: the lines go into it, and it is created when they have none yet.
    */
-  async cartCreate(ctx: CartContext, lines: readonly LineInput[]): Promise<CartResult> {
+  async cartCreate(
+    ctx: RequestContext<CartLoaders>,
+    lines: readonly LineInput[],
+  ): Promise<CartResult> {
     const problems = this.checkLinesToAdd(lines, ['input', 'lines']);
     if (problems.length > 0) return { cart: null, userErrors: problems };
     const grouped = groupByVariant(lines);
@@ -213,8 +212,8 @@ export class CartService {
     const stock = await this.stock(ctx, [...grouped.keys()]);
     const add = (cart: Cart) => this.addLines(cart, grouped, stock, ['input', 'lines']);
 
-    if (ctx.viewer.kind === 'user') {
-      const own = await this.ownerCart(ctx.viewer.sub);
+    if (ctx.identity.viewer.kind === 'user') {
+      const own = await this.ownerCart(ctx.identity.viewer.sub);
       if (lines.length === 0) {
         ctx.loaders.cart.clear(own.id).prime(own.id, own);
         return { cart: own, userErrors: [] };
@@ -232,7 +231,7 @@ export class CartService {
 
   /** Adds variants; a variant already in the cart has its line's quantity raised. */
   async cartLinesAdd(
-    ctx: CartContext,
+    ctx: RequestContext<CartLoaders>,
     cartId: string,
     lines: readonly LineInput[],
   ): Promise<CartResult> {
@@ -248,14 +247,14 @@ export class CartService {
       ctx,
       cartId,
       current,
-      (cart) => canUse(ctx.viewer, cart),
+      (cart) => canUse(ctx.identity.viewer, cart),
       (cart) => this.addLines(cart, grouped, stock, ['lines']),
     );
   }
 
   /** Sets line quantities; 0 removes the line. Raising a quantity is capped at the stock. */
   async cartLinesUpdate(
-    ctx: CartContext,
+    ctx: RequestContext<CartLoaders>,
     cartId: string,
     updates: readonly LineUpdateInput[],
   ): Promise<CartResult> {
@@ -292,7 +291,7 @@ export class CartService {
       ctx,
       cartId,
       current,
-      (cart) => canUse(ctx.viewer, cart),
+      (cart) => canUse(ctx.identity.viewer, cart),
       (cart) => {
         const gone = this.missingLines(
           cart,
@@ -329,7 +328,7 @@ export class CartService {
 
   /** Removes lines by id. */
   async cartLinesRemove(
-    ctx: CartContext,
+    ctx: RequestContext<CartLoaders>,
     cartId: string,
     lineIds: readonly string[],
   ): Promise<CartResult> {
@@ -345,7 +344,7 @@ export class CartService {
       ctx,
       cartId,
       current,
-      (cart) => canUse(ctx.viewer, cart),
+      (cart) => canUse(ctx.identity.viewer, cart),
       (cart) => {
         const gone = this.missingLines(cart, lineIds, (i) => ['lineIds', i]);
         if (gone.length > 0) return { changes: null, userErrors: gone };
@@ -367,8 +366,8 @@ export class CartService {
    * cart is deleted. A crash in between leaves a frozen cart that the same shopper's retry
    * finishes, and that expires by itself otherwise.
    */
-  async cartAssignToViewer(ctx: CartContext, cartId: string): Promise<CartResult> {
-    const viewer = requireUser(ctx.viewer);
+  async cartAssignToViewer(ctx: RequestContext<CartLoaders>, cartId: string): Promise<CartResult> {
+    const viewer = requireUser(ctx.identity.viewer);
     if (!isCartId(cartId)) return cartNotFound();
     const guest = await ctx.loaders.cart.load(cartId);
     if (!guest) return cartNotFound();
@@ -408,7 +407,7 @@ export class CartService {
    * The cart as checkout needs it. Null for an unknown or expired cart, and for a shopper's cart
    * asked for by anyone but that shopper.
    */
-  async checkoutCart(ctx: CartContext, id: string): Promise<CheckoutCart | null> {
+  async checkoutCart(ctx: RequestContext<CartLoaders>, id: string): Promise<CheckoutCart | null> {
     const cart = await this.cart(ctx, id);
     if (!cart) return null;
     return {
@@ -423,11 +422,12 @@ export class CartService {
    * Empties a cart whose checkout placed `orderId`. Idempotent: an order already applied, an
    * unknown or expired cart, all answer true without a change. Admins and services only.
    */
-  async cartCheckedOut(ctx: CartContext, id: string, orderId: string): Promise<boolean> {
-    const viewer = requireUser(ctx.viewer);
-    if (!viewer.isAdmin && !isService(viewer)) {
-      throw errors.forbidden('Only the order service can do this.');
-    }
+  async cartCheckedOut(
+    ctx: RequestContext<CartLoaders>,
+    id: string,
+    orderId: string,
+  ): Promise<boolean> {
+    requireServiceOrAdmin(ctx.identity.viewer, 'Only the order service can do this.');
     if (orderId.length === 0 || orderId.length > 200) {
       throw errors.badUserInput('"orderId" must be 1 to 200 characters long.', 'orderId');
     }
@@ -564,7 +564,7 @@ export class CartService {
   }
 
   private async unknownVariants(
-    ctx: CartContext,
+    ctx: RequestContext<CartLoaders>,
     grouped: Map<string, { index: number }>,
     path: string[],
   ): Promise<CartUserError[]> {
@@ -586,7 +586,7 @@ export class CartService {
   // ---- the other services -------------------------------------------------------------------
 
   private async variants(
-    ctx: CartContext,
+    ctx: RequestContext<CartLoaders>,
     ids: readonly string[],
   ): Promise<(CatalogVariant | null)[]> {
     const found = await ctx.loaders.variant.loadMany(ids);
@@ -594,7 +594,10 @@ export class CartService {
     return found as (CatalogVariant | null)[];
   }
 
-  private async stock(ctx: CartContext, ids: readonly string[]): Promise<Map<string, number>> {
+  private async stock(
+    ctx: RequestContext<CartLoaders>,
+    ids: readonly string[],
+  ): Promise<Map<string, number>> {
     const found = await ctx.loaders.stock.loadMany(ids);
     if (found.some((v) => v instanceof Error)) throw errors.subgraphUnavailable('order');
     return new Map(ids.map((id, i) => [id, found[i] as number]));
@@ -639,7 +642,7 @@ export class CartService {
    * between; otherwise reads again and retries. `first` is a fresh read to start from.
    */
   private async change(
-    ctx: CartContext,
+    ctx: RequestContext<CartLoaders>,
     id: string,
     first: Cart,
     allowed: (cart: Cart) => boolean,

@@ -55,7 +55,7 @@ runMain(async () => {
   const server = await serveSubgraph({
     name: 'cart',
     schema: subgraph.schema,
-    context: subgraph.context,
+    loaders: subgraph.loaders,
     checks: subgraph.checks,
     port: config.port,
     identitySecret: config.identitySecret,

@@ -5,11 +5,10 @@ import type { GraphQLSchema } from 'graphql';
 import { dynamoReachable } from '../../../common/dynamo';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
-import type { RequestIdentity } from '../../../common/identity';
 import { CartService, type CartSettings } from './cart.service';
 import type { Catalog } from './product.client';
-import { createCartLoaders } from './loaders';
-import { referenceResolvers, resolvers, type CartSubgraphContext } from './schema/resolvers';
+import { createCartLoaders, type CartLoaders } from './loaders';
+import { referenceResolvers, resolvers, type CartServices } from './schema/resolvers';
 import { ProductVariant, User } from './schema/types';
 
 export interface CartDependencies {
@@ -26,15 +25,19 @@ export interface CartDependencies {
 export interface CartSubgraph {
   schema: GraphQLSchema;
   carts: CartService;
-  context: (identity: RequestIdentity) => Promise<CartSubgraphContext>;
+  /** A fresh set of loaders, for one request. */
+  loaders: () => CartLoaders;
   checks: Check[];
 }
 
-export async function buildCartSchema(): Promise<GraphQLSchema> {
-  return await buildFederatedSchema(
-    { resolvers, orphanedTypes: [ProductVariant, User] },
-    referenceResolvers,
-  );
+/** The schema; without services it can be printed but not executed. */
+export async function buildCartSchema(services?: CartServices): Promise<GraphQLSchema> {
+  return await buildFederatedSchema({
+    resolvers,
+    orphanedTypes: [ProductVariant, User],
+    services,
+    references: referenceResolvers,
+  });
 }
 
 export async function createCartSubgraph(deps: CartDependencies): Promise<CartSubgraph> {
@@ -42,13 +45,9 @@ export async function createCartSubgraph(deps: CartDependencies): Promise<CartSu
   const now = deps.now ?? (() => new Date());
   const carts = new CartService(table, deps.settings, now);
   return {
-    schema: await buildCartSchema(),
+    schema: await buildCartSchema({ carts }),
     carts,
-    context: async (identity) => ({
-      viewer: identity.viewer,
-      loaders: createCartLoaders(table, deps.catalog, now),
-      carts,
-    }),
+    loaders: () => createCartLoaders(table, deps.catalog, now),
     checks: [{ name: 'dynamodb', probe: () => dynamoReachable(deps.dynamo, deps.table) }],
   };
 }

@@ -28,7 +28,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
-import type { RequestIdentity, Viewer } from '../../../common/identity';
+import type { RequestContext } from '../../../common/context';
 import { inTransaction } from '../../../common/postgres';
 import type { CheckoutErrorCode, Order, PostalAddress, UserError } from './domain';
 import {
@@ -57,13 +57,6 @@ import type { AccountSource, CartSource, CheckoutCart, PriceSource } from './sou
 import { SubgraphCallError } from '../../../common/subgraph-client';
 import { stockByVariantIds, takeStock } from './stock.repository';
 import { checkAddress, normaliseEmail, validEmail, type AddressFields } from './validation';
-
-/** Who is asking, and the loaders of this request. */
-export interface CheckoutContext {
-  viewer: Viewer;
-  clientIp: string | null;
-  loaders: OrderLoaders;
-}
 
 export interface CheckoutInput {
   cartId: string;
@@ -139,11 +132,11 @@ export class CheckoutService {
     private readonly deps: CheckoutDependencies | null,
   ) {}
 
-  async checkout(ctx: CheckoutContext, input: CheckoutInput): Promise<CheckoutResult> {
+  async checkout(ctx: RequestContext<OrderLoaders>, input: CheckoutInput): Promise<CheckoutResult> {
     const deps = this.deps;
     if (!deps) throw new Error('checkout is not configured: no payment provider or sources');
     checkShape(input);
-    const signedIn = ctx.viewer.kind === 'user' ? ctx.viewer : null;
+    const signedIn = ctx.identity.viewer.kind === 'user' ? ctx.identity.viewer : null;
     const scope = signedIn ? signedIn.sub : `guest:${input.cartId}`;
     const key = input.idempotencyKey;
     const inputHash = sha256(normalisedInput(input));
@@ -168,7 +161,7 @@ export class CheckoutService {
 
   /** The answer to a key used before: its order for the same input, a userError otherwise. */
   private async replay(
-    ctx: CheckoutContext,
+    ctx: RequestContext<OrderLoaders>,
     record: IdempotencyRecord,
     inputHash: string,
   ): Promise<CheckoutResult> {
@@ -190,12 +183,12 @@ export class CheckoutService {
   }
 
   private async attempt(
-    ctx: CheckoutContext,
+    ctx: RequestContext<OrderLoaders>,
     deps: CheckoutDependencies,
     input: CheckoutInput,
     idempotency: Idempotency,
   ): Promise<CheckoutResult | { taken: true }> {
-    const signedIn = ctx.viewer.kind === 'user';
+    const signedIn = ctx.identity.viewer.kind === 'user';
     const checked = checkInput(input, signedIn);
     if (Array.isArray(checked)) return rejected(checked);
     const purchase = await this.gather(ctx, deps, input, checked);
@@ -208,17 +201,16 @@ export class CheckoutService {
    * or the address comes from it; the current prices. Then the totals.
    */
   private async gather(
-    ctx: CheckoutContext,
+    ctx: RequestContext<OrderLoaders>,
     deps: CheckoutDependencies,
     input: CheckoutInput,
     checked: CheckedInput,
   ): Promise<Purchase | UserError<CheckoutErrorCode>[]> {
-    const identity: RequestIdentity = { viewer: ctx.viewer, clientIp: ctx.clientIp };
     const needsAccount =
-      ctx.viewer.kind === 'user' && (checked.email === null || checked.address === null);
+      ctx.identity.viewer.kind === 'user' && (checked.email === null || checked.address === null);
     const [cart, account] = await Promise.all([
-      available('cart', deps.cart.cartForCheckout(identity, input.cartId)),
-      needsAccount ? available('user', deps.accounts.account(identity)) : Promise.resolve(null),
+      available('cart', deps.cart.cartForCheckout(ctx.identity, input.cartId)),
+      needsAccount ? available('user', deps.accounts.account(ctx.identity)) : Promise.resolve(null),
     ]);
     if (!cart) {
       return [
@@ -298,7 +290,7 @@ export class CheckoutService {
 
   /** The transaction: all of it, or (rolled back) none of it. */
   private async place(
-    ctx: CheckoutContext,
+    ctx: RequestContext<OrderLoaders>,
     deps: CheckoutDependencies,
     paymentToken: string,
     idempotency: Idempotency,
@@ -339,7 +331,7 @@ export class CheckoutService {
         }
 
         const order = await insertOrder(tx, {
-          ownerSub: ctx.viewer.kind === 'user' ? ctx.viewer.sub : null,
+          ownerSub: ctx.identity.viewer.kind === 'user' ? ctx.identity.viewer.sub : null,
           email: purchase.email,
           currency: deps.currency,
           ...totals,

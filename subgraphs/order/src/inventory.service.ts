@@ -8,7 +8,8 @@
  */
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
-import { requireAdmin, type Viewer } from '../../../common/identity';
+import type { RequestContext } from '../../../common/context';
+import { requireAdmin } from '../../../common/identity';
 import { inTransaction } from '../../../common/postgres';
 import type { AdminErrorCode, StockLevel, UserError } from './domain';
 import { searchStockChangedPayload } from './events';
@@ -16,15 +17,6 @@ import type { OrderLoaders } from './loaders';
 import { OutboxEventType } from './outbox/events';
 import { appendOutbox } from './order.repository';
 import { insertMissingStock, setStockQuantity } from './stock.repository';
-
-export interface OrderContext {
-  loaders: OrderLoaders;
-}
-
-/** What a write needs on top of the loaders: who is asking. */
-export interface OrderWriteContext extends OrderContext {
-  viewer: Viewer;
-}
 
 /** Most units one variant can hold (stock is a PostgreSQL integer). */
 export const MAX_QUANTITY = 1_000_000_000;
@@ -40,25 +32,25 @@ const validQuantity = (quantity: number) =>
 export class InventoryService {
   constructor(private readonly pool: Pool) {}
 
-  quantityAvailable(ctx: OrderContext, variantId: string): Promise<number> {
+  quantityAvailable(ctx: RequestContext<OrderLoaders>, variantId: string): Promise<number> {
     return ctx.loaders.quantityAvailable.load(variantId);
   }
 
-  async variantAvailable(ctx: OrderContext, variantId: string): Promise<boolean> {
+  async variantAvailable(ctx: RequestContext<OrderLoaders>, variantId: string): Promise<boolean> {
     return (await ctx.loaders.quantityAvailable.load(variantId)) > 0;
   }
 
-  productAvailable(ctx: OrderContext, productId: string): Promise<boolean> {
+  productAvailable(ctx: RequestContext<OrderLoaders>, productId: string): Promise<boolean> {
     return ctx.loaders.productAvailable.load(productId);
   }
 
   /** Sets what can be sold of a variant (the back office's stock count). Admins only. */
   async inventorySet(
-    ctx: OrderWriteContext,
+    ctx: RequestContext<OrderLoaders>,
     variantId: string,
     quantity: number,
   ): Promise<InventorySetResult> {
-    requireAdmin(ctx.viewer);
+    requireAdmin(ctx.identity.viewer);
     if (!validQuantity(quantity)) {
       return {
         variant: null,
@@ -102,11 +94,11 @@ export class InventoryService {
    * appends `search.stock_changed` for the product in the same transaction.
    */
   async initialize(
-    ctx: OrderWriteContext,
+    ctx: RequestContext<OrderLoaders>,
     productId: string,
     levels: readonly { variantId: string; quantity: number }[],
   ): Promise<number> {
-    requireAdmin(ctx.viewer);
+    requireAdmin(ctx.identity.viewer);
     if (levels.some((l) => !validQuantity(l.quantity))) {
       throw errors.badUserInput(
         `Quantities must be whole numbers from 0 to ${MAX_QUANTITY}.`,

@@ -10,6 +10,7 @@
  * FORBIDDEN, or UNAUTHENTICATED when not signed in); a guest order, whoever holds its id (ids
  * are random UUIDs, so holding one means having been given it). The same goes for cancelling.
  */
+import type { RequestContext } from '../../../common/context';
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
 import { requireAdmin, requireUser, type Viewer } from '../../../common/identity';
@@ -52,11 +53,6 @@ import type { PaymentProvider } from './payments';
 import { returnStock } from './stock.repository';
 import { isUuid } from './validation';
 
-export interface OrderRequestContext {
-  viewer: Viewer;
-  loaders: OrderLoaders;
-}
-
 export interface OrderPayload<C extends string> {
   order: Order | null;
   userErrors: UserError<C>[];
@@ -86,40 +82,40 @@ export class OrderService {
   // ---- reads ---------------------------------------------------------------------------------
 
   /** An order the caller may see; null for an unknown id; FORBIDDEN/UNAUTHENTICATED otherwise. */
-  async order(ctx: OrderRequestContext, id: string): Promise<Order | null> {
+  async order(ctx: RequestContext<OrderLoaders>, id: string): Promise<Order | null> {
     if (!isUuid(id)) return null;
     const order = await ctx.loaders.order.load(id);
     if (!order) return null;
-    authorize(ctx.viewer, order);
+    authorize(ctx.identity.viewer, order);
     return order;
   }
 
-  lines(ctx: OrderRequestContext, order: Order): Promise<OrderLine[]> {
+  lines(ctx: RequestContext<OrderLoaders>, order: Order): Promise<OrderLine[]> {
     return ctx.loaders.orderLines.load(order.id);
   }
 
-  async payment(ctx: OrderRequestContext, order: Order): Promise<Payment> {
+  async payment(ctx: RequestContext<OrderLoaders>, order: Order): Promise<Payment> {
     const payment = await ctx.loaders.payment.load(order.id);
     if (!payment) throw new Error(`order ${order.id} has no payment`);
     return payment;
   }
 
-  statusHistory(ctx: OrderRequestContext, order: Order): Promise<OrderStatusChange[]> {
+  statusHistory(ctx: RequestContext<OrderLoaders>, order: Order): Promise<OrderStatusChange[]> {
     return ctx.loaders.statusHistory.load(order.id);
   }
 
   /** The User entity other subgraphs reference, for its `orders`. */
-  userReference(_ctx: OrderRequestContext, id: string): { id: string } {
+  userReference(_ctx: RequestContext<OrderLoaders>, id: string): { id: string } {
     return { id };
   }
 
   /** A shopper's orders, newest first: the shopper themself and admins only. */
   ordersOfUser(
-    ctx: OrderRequestContext,
+    ctx: RequestContext<OrderLoaders>,
     userId: string,
     page: { first: number; after?: string | null },
   ): Promise<Connection<Order>> {
-    const viewer = requireUser(ctx.viewer);
+    const viewer = requireUser(ctx.identity.viewer);
     if (viewer.sub !== userId && !viewer.isAdmin) {
       throw errors.forbidden("Only the shopper themself can see a shopper's orders.");
     }
@@ -128,15 +124,15 @@ export class OrderService {
 
   /** Every order, or those of one status, newest first. Admins only. */
   orders(
-    ctx: OrderRequestContext,
+    ctx: RequestContext<OrderLoaders>,
     page: { status?: OrderStatus | null; first: number; after?: string | null },
   ): Promise<Connection<Order>> {
-    requireAdmin(ctx.viewer);
+    requireAdmin(ctx.identity.viewer);
     return this.listing(ctx, { kind: 'all', status: page.status ?? null }, page);
   }
 
   private async listing(
-    ctx: OrderRequestContext,
+    ctx: RequestContext<OrderLoaders>,
     filter: OrderFilter,
     page: { first: number; after?: string | null },
   ): Promise<Connection<Order>> {
@@ -161,7 +157,10 @@ export class OrderService {
    * CANCELLED. The order's owner (or, for a guest order, whoever holds its id) and admins may.
    * Anything but a PAID order is ORDER_NOT_CANCELLABLE.
    */
-  async cancel(ctx: OrderRequestContext, id: string): Promise<OrderPayload<CheckoutErrorCode>> {
+  async cancel(
+    ctx: RequestContext<OrderLoaders>,
+    id: string,
+  ): Promise<OrderPayload<CheckoutErrorCode>> {
     const payments = this.requirePayments();
     const notCancellable = (message: string): OrderPayload<CheckoutErrorCode> => ({
       order: null,
@@ -173,7 +172,7 @@ export class OrderService {
       async (tx): Promise<Change<CheckoutErrorCode> | null> => {
         const order = await lockOrder(tx, id);
         if (!order) return null;
-        authorize(ctx.viewer, order);
+        authorize(ctx.identity.viewer, order);
         if (order.status !== 'PAID') {
           return {
             kind: 'refused',
@@ -223,11 +222,11 @@ export class OrderService {
 
   /** Marks a paid order shipped, with its tracking number. Admins only. */
   async fulfil(
-    ctx: OrderRequestContext,
+    ctx: RequestContext<OrderLoaders>,
     id: string,
     trackingNumber: string | null | undefined,
   ): Promise<OrderPayload<AdminErrorCode>> {
-    requireAdmin(ctx.viewer);
+    requireAdmin(ctx.identity.viewer);
     const tracking = trackingNumber?.trim() || null;
     if (tracking !== null && tracking.length > MAX_TRACKING_NUMBER_LENGTH) {
       return refusal({
@@ -279,11 +278,11 @@ export class OrderService {
    * REFUNDED. A refund gives money back, not stock: the goods may be on their way or kept.
    */
   async refund(
-    ctx: OrderRequestContext,
+    ctx: RequestContext<OrderLoaders>,
     id: string,
     amount: string | null | undefined,
   ): Promise<OrderPayload<AdminErrorCode>> {
-    requireAdmin(ctx.viewer);
+    requireAdmin(ctx.identity.viewer);
     const payments = this.requirePayments();
     let requested: number | null = null;
     if (amount !== null && amount !== undefined) {
@@ -348,7 +347,7 @@ export class OrderService {
 
   /** The payload after a change: the order as it is now (fresh from the store), or the refusal. */
   private async answer<C extends string>(
-    ctx: OrderRequestContext,
+    ctx: RequestContext<OrderLoaders>,
     id: string,
     change: Change<C>,
   ): Promise<OrderPayload<C>> {

@@ -4,14 +4,13 @@ import type { GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
-import type { RequestIdentity } from '../../../common/identity';
 import { projectPath } from '../../../common/paths';
 import { migrate, postgresReachable } from '../../../common/postgres';
 import { CheckoutService, type CheckoutDependencies } from './checkout.service';
 import { InventoryService } from './inventory.service';
-import { createOrderLoaders } from './loaders';
+import { createOrderLoaders, type OrderLoaders } from './loaders';
 import { OrderService } from './order.service';
-import { referenceResolvers, resolvers, type OrderSubgraphContext } from './schema/resolvers';
+import { referenceResolvers, resolvers, type OrderServices } from './schema/resolvers';
 import { Product, ProductVariant } from './schema/types';
 import { User } from './schema/order-types';
 
@@ -24,7 +23,8 @@ export function migrateOrderDatabase(pool: Pool): Promise<string[]> {
 
 export interface OrderSubgraph {
   schema: GraphQLSchema;
-  context: (identity: RequestIdentity) => Promise<OrderSubgraphContext>;
+  /** A fresh set of loaders, for one request. */
+  loaders: () => OrderLoaders;
   checks: Check[];
 }
 
@@ -39,27 +39,25 @@ export interface OrderDependencies {
   commerce?: CheckoutDependencies;
 }
 
-export async function buildOrderSchema(): Promise<GraphQLSchema> {
-  return await buildFederatedSchema(
-    { resolvers, orphanedTypes: [Product, ProductVariant, User] },
-    referenceResolvers,
-  );
+/** The schema; without services it can be printed but not executed. */
+export async function buildOrderSchema(services?: OrderServices): Promise<GraphQLSchema> {
+  return await buildFederatedSchema({
+    resolvers,
+    orphanedTypes: [Product, ProductVariant, User],
+    services,
+    references: referenceResolvers,
+  });
 }
 
 export async function createOrderSubgraph(deps: OrderDependencies): Promise<OrderSubgraph> {
-  const inventory = new InventoryService(deps.pool);
-  const orders = new OrderService(deps.pool, deps.commerce?.payments ?? null);
-  const checkout = new CheckoutService(deps.pool, deps.commerce ?? null);
+  const services: OrderServices = {
+    inventory: new InventoryService(deps.pool),
+    orders: new OrderService(deps.pool, deps.commerce?.payments ?? null),
+    checkout: new CheckoutService(deps.pool, deps.commerce ?? null),
+  };
   return {
-    schema: await buildOrderSchema(),
-    context: async (identity) => ({
-      loaders: createOrderLoaders(deps.pool),
-      inventory,
-      orders,
-      checkout,
-      viewer: identity.viewer,
-      clientIp: identity.clientIp,
-    }),
+    schema: await buildOrderSchema(services),
+    loaders: () => createOrderLoaders(deps.pool),
     checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
   };
 }

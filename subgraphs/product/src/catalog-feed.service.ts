@@ -3,7 +3,7 @@
  * `@inaccessible`, so the gateway never serves it), for a service identity or an admin.
  *
  * Every product carries a feed position, `<updatedAt ISO>#<id>`, kept in the sparse `byChange`
- * GSI (table.ts); a create or an edit moves it to the end of the feed. A page is one Query on
+ * GSI (catalog.table.ts); a create or an edit moves it to the end of the feed. A page is one Query on
  * the index strictly after the caller's position, then the products themselves read consistently
  * (not from the shared cache, which may hold a copy older than the index entry) and their
  * category names through the request's loaders.
@@ -15,10 +15,11 @@
  * re-reads a lookback window by passing a bare timestamp as `after` (see the README).
  */
 import { errors } from '../../../common/errors';
-import { isService, requireUser, type Viewer } from '../../../common/identity';
+import type { RequestContext } from '../../../common/context';
+import { requireServiceOrAdmin } from '../../../common/identity';
+import type { CatalogLoaders } from './loaders';
 import type { CatalogChangePage, CatalogDocument, Product } from './domain';
 import { queryChanges, type CatalogTable } from './catalog.repository';
-import type { CatalogContext } from './catalog.service';
 
 /** Largest page a caller may ask for. */
 export const MAX_FEED_PAGE = 500;
@@ -74,11 +75,6 @@ export function checkFeedFirst(first: number): number {
   return first;
 }
 
-/** What reading the feed needs: the loaders and who is asking. */
-export interface CatalogFeedContext extends CatalogContext {
-  viewer: Viewer;
-}
-
 export class CatalogFeedService {
   constructor(private readonly db: CatalogTable) {}
 
@@ -87,15 +83,13 @@ export class CatalogFeedService {
    * ascending by position, at most `first`.
    */
   async catalogChanges(
-    ctx: CatalogFeedContext,
+    ctx: RequestContext<CatalogLoaders>,
     args: { after?: string | null; first: number },
   ): Promise<CatalogChangePage> {
-    const viewer = requireUser(ctx.viewer);
-    if (!viewer.isAdmin && !isService(viewer)) {
-      throw errors.forbidden(
-        'Only the store services and administrators can read the catalog feed.',
-      );
-    }
+    requireServiceOrAdmin(
+      ctx.identity.viewer,
+      'Only the store services and administrators can read the catalog feed.',
+    );
     const first = checkFeedFirst(args.first);
     const after = args.after == null ? null : checkFeedAfter(args.after);
 

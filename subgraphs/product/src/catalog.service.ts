@@ -5,7 +5,7 @@
  */
 import type { SharedCache } from '../../../common/cache';
 import { errors } from '../../../common/errors';
-import type { Viewer } from '../../../common/identity';
+import type { RequestContext } from '../../../common/context';
 import { Money } from '../../../common/money';
 import {
   checkFirst,
@@ -31,15 +31,6 @@ import {
   type CatalogTable,
 } from './catalog.repository';
 
-export interface CatalogContext {
-  loaders: CatalogLoaders;
-}
-
-/** What a write needs on top of the loaders: who is asking. */
-export interface CatalogWriteContext extends CatalogContext {
-  viewer: Viewer;
-}
-
 export interface CatalogSettings extends CacheSettings {
   assetBaseUrl: string;
 }
@@ -63,11 +54,14 @@ export class CatalogService {
   ) {}
 
   /** Fresh loaders for one request. */
-  createContext(): CatalogContext {
-    return { loaders: createCatalogLoaders(this.db, this.cache, this.settings) };
+  createLoaders(): CatalogLoaders {
+    return createCatalogLoaders(this.db, this.cache, this.settings);
   }
 
-  async product(ctx: CatalogContext, args: { id?: string | null; slug?: string | null }) {
+  async product(
+    ctx: RequestContext<CatalogLoaders>,
+    args: { id?: string | null; slug?: string | null },
+  ) {
     const { id, slug } = args;
     if ((id == null) === (slug == null)) {
       throw errors.badUserInput('Give exactly one of "id" or "slug".', id == null ? 'id' : 'slug');
@@ -78,7 +72,7 @@ export class CatalogService {
   }
 
   async products(
-    ctx: CatalogContext,
+    ctx: RequestContext<CatalogLoaders>,
     args: {
       first: number;
       after?: string | null;
@@ -115,7 +109,7 @@ export class CatalogService {
     });
   }
 
-  async categories(_ctx: CatalogContext): Promise<Category[]> {
+  async categories(_ctx: RequestContext<CatalogLoaders>): Promise<Category[]> {
     const key = `categories:${await this.generation()}`;
     const [cached] = await this.cache.getMany([key]);
     if (cached) return JSON.parse(cached) as Category[];
@@ -124,22 +118,22 @@ export class CatalogService {
     return categories;
   }
 
-  category(ctx: CatalogContext, slug: string): Promise<Category | null> {
+  category(ctx: RequestContext<CatalogLoaders>, slug: string): Promise<Category | null> {
     return ctx.loaders.category.load(slug);
   }
 
-  async variants(ctx: CatalogContext, product: Product): Promise<Variant[]> {
+  async variants(ctx: RequestContext<CatalogLoaders>, product: Product): Promise<Variant[]> {
     const variants = await ctx.loaders.variant.loadMany(product.variantIds);
     return variants
       .filter((v): v is Variant => v !== null && !(v instanceof Error))
       .sort((a, b) => a.position - b.position);
   }
 
-  variant(ctx: CatalogContext, id: string): Promise<Variant | null> {
+  variant(ctx: RequestContext<CatalogLoaders>, id: string): Promise<Variant | null> {
     return ctx.loaders.variant.load(id);
   }
 
-  async productOfVariant(ctx: CatalogContext, variant: Variant): Promise<Product> {
+  async productOfVariant(ctx: RequestContext<CatalogLoaders>, variant: Variant): Promise<Product> {
     const product = await ctx.loaders.product.load(variant.productId);
     if (!product)
       throw new Error(`variant ${variant.id} points at missing product ${variant.productId}`);
@@ -151,7 +145,7 @@ export class CatalogService {
    * new review (which increments it) makes every cached page of that product stale at once.
    */
   async reviews(
-    _ctx: CatalogContext,
+    _ctx: RequestContext<CatalogLoaders>,
     product: Product,
     args: { first: number; after?: string | null },
   ): Promise<Connection<Review>> {

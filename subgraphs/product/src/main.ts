@@ -31,7 +31,7 @@ runMain(async () => {
   const server = await serveSubgraph({
     name: 'product',
     schema: subgraph.schema,
-    context: subgraph.context,
+    loaders: subgraph.loaders,
     checks: subgraph.checks,
     port: config.port,
     identitySecret: config.identitySecret,

@@ -12,6 +12,7 @@
  *   4. add to the category's and the catalog's product counts (UpdateItem ADD);
  *   5. drop the cached records it touched and make cached listings stale.
  */
+import type { RequestContext } from '../../../common/context';
 import { randomUUID } from 'node:crypto';
 import { requireAdmin } from '../../../common/identity';
 import type {
@@ -34,7 +35,8 @@ import {
   type CatalogTable,
   type ProductAttributes,
 } from './catalog.repository';
-import type { CatalogService, CatalogWriteContext } from './catalog.service';
+import type { CatalogService } from './catalog.service';
+import type { CatalogLoaders } from './loaders';
 import type { StockWriter } from './order.client';
 import { key, listingItems, productItem, skuItem, slugItem, variantItem } from './catalog.table';
 import { checkProductChanges, checkProductDraft } from './validation';
@@ -65,8 +67,11 @@ export class ProductAdminService {
     private readonly assetBaseUrl: string,
   ) {}
 
-  async productCreate(ctx: CatalogWriteContext, draft: ProductDraft): Promise<ProductResult> {
-    requireAdmin(ctx.viewer);
+  async productCreate(
+    ctx: RequestContext<CatalogLoaders>,
+    draft: ProductDraft,
+  ): Promise<ProductResult> {
+    requireAdmin(ctx.identity.viewer);
     const { product: input, problems } = checkProductDraft(draft, this.assetBaseUrl);
     const userErrors: UserError<AdminErrorCode>[] = [...problems];
     if (input.categorySlug !== '' && !(await ctx.loaders.category.load(input.categorySlug))) {
@@ -156,7 +161,7 @@ export class ProductAdminService {
     // 2-3. Stock first, then the catalog items, the listing entries last (they make it visible).
     try {
       await this.stock.initialize(
-        ctx.viewer,
+        ctx.identity.viewer,
         productId,
         variants.map((v, i) => ({ variantId: v.id, quantity: input.variants[i].quantity })),
       );
@@ -199,11 +204,11 @@ export class ProductAdminService {
    * category moves its entry and both categories' counts.
    */
   async productUpdate(
-    ctx: CatalogWriteContext,
+    ctx: RequestContext<CatalogLoaders>,
     id: string,
     changes: ProductChanges,
   ): Promise<ProductResult> {
-    requireAdmin(ctx.viewer);
+    requireAdmin(ctx.identity.viewer);
     const { changes: checked, problems } = checkProductChanges(changes);
     const userErrors: UserError<AdminErrorCode>[] = [...problems];
     if (checked.categorySlug && !(await ctx.loaders.category.load(checked.categorySlug))) {

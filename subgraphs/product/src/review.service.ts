@@ -4,6 +4,7 @@
  * whatever the concurrency. The product's rating counters move with UpdateItem ADD, so concurrent
  * reviews never lose a count.
  */
+import type { RequestContext } from '../../../common/context';
 import { randomUUID } from 'node:crypto';
 import { requireUser, type Viewer } from '../../../common/identity';
 import type { Product, Review, ReviewDraft, ReviewResult } from './domain';
@@ -15,7 +16,8 @@ import {
   putItem,
   type CatalogTable,
 } from './catalog.repository';
-import type { CatalogService, CatalogWriteContext } from './catalog.service';
+import type { CatalogService } from './catalog.service';
+import type { CatalogLoaders } from './loaders';
 import { key, reviewerItem, reviewItem } from './catalog.table';
 import { checkReviewDraft } from './validation';
 
@@ -38,8 +40,8 @@ export class ReviewService {
     private readonly catalog: CatalogService,
   ) {}
 
-  async reviewAdd(ctx: CatalogWriteContext, draft: ReviewDraft): Promise<ReviewResult> {
-    const user = requireUser(ctx.viewer);
+  async reviewAdd(ctx: RequestContext<CatalogLoaders>, draft: ReviewDraft): Promise<ReviewResult> {
+    const user = requireUser(ctx.identity.viewer);
     const { review: input, problems } = checkReviewDraft(draft);
     if (problems.length > 0) return { review: null, userErrors: problems };
     const notFound: ReviewResult = {

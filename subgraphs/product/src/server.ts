@@ -6,13 +6,12 @@ import type { SharedCache } from '../../../common/cache';
 import { dynamoReachable } from '../../../common/dynamo';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
-import type { RequestIdentity } from '../../../common/identity';
 import { ProductAdminService } from './product-admin.service';
 import { CatalogFeedService } from './catalog-feed.service';
 import { ReviewService } from './review.service';
-import type { ProductSubgraphContext } from './schema/resolvers';
-import { referenceResolvers, resolvers } from './schema/resolvers';
 import { CatalogService } from './catalog.service';
+import type { CatalogLoaders } from './loaders';
+import { referenceResolvers, resolvers, type ProductServices } from './schema/resolvers';
 import type { StockWriter } from './order.client';
 
 export interface ProductDependencies {
@@ -31,12 +30,14 @@ export interface ProductDependencies {
 export interface ProductSubgraph {
   schema: GraphQLSchema;
   catalog: CatalogService;
-  context: (identity: RequestIdentity) => Promise<ProductSubgraphContext>;
+  /** A fresh set of loaders, for one request. */
+  loaders: () => CatalogLoaders;
   checks: Check[];
 }
 
-export async function buildProductSchema(): Promise<GraphQLSchema> {
-  return await buildFederatedSchema({ resolvers }, referenceResolvers);
+/** The schema; without services it can be printed but not executed. */
+export async function buildProductSchema(services?: ProductServices): Promise<GraphQLSchema> {
+  return await buildFederatedSchema({ resolvers, services, references: referenceResolvers });
 }
 
 export async function createProductSubgraph(deps: ProductDependencies): Promise<ProductSubgraph> {
@@ -52,20 +53,16 @@ export async function createProductSubgraph(deps: ProductDependencies): Promise<
     deps.stock ?? null,
     deps.assetBaseUrl,
   );
-  const reviewWriter = new ReviewService(table, catalog);
-  const catalogFeed = new CatalogFeedService(table);
-  return {
-    schema: await buildProductSchema(),
+  const services: ProductServices = {
     catalog,
-    context: async (identity) => ({
-      ...catalog.createContext(),
-      catalog,
-      productAdmin,
-      catalogFeed,
-      reviewWriter,
-      viewer: identity.viewer,
-      clientIp: identity.clientIp,
-    }),
+    productAdmin,
+    catalogFeed: new CatalogFeedService(table),
+    reviews: new ReviewService(table, catalog),
+  };
+  return {
+    schema: await buildProductSchema(services),
+    catalog,
+    loaders: () => catalog.createLoaders(),
     checks: [
       { name: 'dynamodb', probe: () => dynamoReachable(deps.dynamo, deps.table) },
       { name: 'cache', probe: () => deps.cache.ping() },

@@ -36,7 +36,7 @@ runMain(async () => {
   const server = await serveSubgraph({
     name: 'search',
     schema: subgraph.schema,
-    context: subgraph.context,
+    loaders: subgraph.loaders,
     checks: subgraph.checks,
     port: config.port,
     identitySecret: config.identitySecret,

@@ -3,61 +3,21 @@
  * suggest, and best sellers. Never the product itself, never out of stock, never what the
  * shopper already bought.
  */
-import DataLoader from 'dataloader';
 import type { Pool } from 'pg';
+import type { RequestContext } from '../../../common/context';
 import { errors } from '../../../common/errors';
-import { isService, requireUser, type Viewer } from '../../../common/identity';
+import { requireServiceOrAdmin } from '../../../common/identity';
 import { checkFirst } from '../../../common/pagination';
 import type { PlacedOrder } from './domain';
 import type { CatalogIndexer } from './indexer';
+import type { SearchLoaders } from './loaders';
 import { inTransaction } from '../../../common/postgres';
 import { shopperSub } from './search.service';
-import {
-  bestSellers,
-  purchasedBy,
-  recommendedFor,
-  recordOrder,
-  similarProducts,
-} from './signals.repository';
+import { bestSellers, purchasedBy, recommendedFor, recordOrder } from './signals.repository';
 
 export const MAX_RECOMMENDATIONS = 50;
 const MAX_ORDER_LINES = 500;
 const MAX_STOCK_CHANGES = 1_000;
-
-export interface RecommendationLoaders {
-  /** Similar products by product id, one statement per page of products for each `first`. */
-  similar(first: number): DataLoader<string, string[]>;
-}
-
-export interface RecommendationContext {
-  viewer: Viewer;
-  loaders: RecommendationLoaders;
-}
-
-export function createRecommendationLoaders(db: Pool): RecommendationLoaders {
-  const byFirst = new Map<number, DataLoader<string, string[]>>();
-  return {
-    similar(first) {
-      let loader = byFirst.get(first);
-      if (!loader) {
-        loader = new DataLoader(async (ids: readonly string[]) => {
-          const found = await similarProducts(db, ids, first);
-          return ids.map((id) => found.get(id) ?? []);
-        });
-        byFirst.set(first, loader);
-      }
-      return loader;
-    },
-  };
-}
-
-/** Internal mutations may only be called by another service of the store or an admin. */
-function requireServiceOrAdmin(viewer: Viewer): void {
-  const user = requireUser(viewer);
-  if (!user.isAdmin && !isService(user)) {
-    throw errors.forbidden('Only the services of the store can report orders and stock.');
-  }
-}
 
 export class RecommendationService {
   constructor(
@@ -65,17 +25,17 @@ export class RecommendationService {
     private readonly indexer: CatalogIndexer,
   ) {}
 
-  async similar(ctx: RecommendationContext, productId: string, first: number) {
+  async similar(ctx: RequestContext<SearchLoaders>, productId: string, first: number) {
     const limit = checkFirst(first, MAX_RECOMMENDATIONS);
     if (limit === 0) return [];
     const ids = await ctx.loaders.similar(limit).load(productId);
     return ids.map((id) => ({ id }));
   }
 
-  async recommended(ctx: RecommendationContext, first: number) {
+  async recommended(ctx: RequestContext<SearchLoaders>, first: number) {
     const limit = checkFirst(first, MAX_RECOMMENDATIONS);
     if (limit === 0) return [];
-    const sub = shopperSub(ctx.viewer);
+    const sub = shopperSub(ctx.identity.viewer);
     if (!sub) return (await bestSellers(this.db, limit, [])).map((id) => ({ id }));
     const [bought, personal] = await Promise.all([
       purchasedBy(this.db, sub),
@@ -89,8 +49,11 @@ export class RecommendationService {
   }
 
   /** The order service reports a placed order: count it once, then refresh its products' stock. */
-  async orderPlaced(ctx: RecommendationContext, order: PlacedOrder): Promise<boolean> {
-    requireServiceOrAdmin(ctx.viewer);
+  async orderPlaced(ctx: RequestContext<SearchLoaders>, order: PlacedOrder): Promise<boolean> {
+    requireServiceOrAdmin(
+      ctx.identity.viewer,
+      'Only the services of the store can report orders and stock.',
+    );
     if (Number.isNaN(Date.parse(order.placedAt))) {
       throw errors.badUserInput('"placedAt" must be an ISO 8601 timestamp.', 'input.placedAt');
     }
@@ -109,8 +72,11 @@ export class RecommendationService {
   }
 
   /** The order service reports that these products' stock changed. */
-  async stockChanged(ctx: RecommendationContext, productIds: string[]): Promise<boolean> {
-    requireServiceOrAdmin(ctx.viewer);
+  async stockChanged(ctx: RequestContext<SearchLoaders>, productIds: string[]): Promise<boolean> {
+    requireServiceOrAdmin(
+      ctx.identity.viewer,
+      'Only the services of the store can report orders and stock.',
+    );
     if (productIds.length > MAX_STOCK_CHANGES) {
       throw errors.badUserInput(
         `At most ${MAX_STOCK_CHANGES} products per call (got ${productIds.length}).`,

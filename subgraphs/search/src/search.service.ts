@@ -2,6 +2,7 @@
  * Search and predictive search: turns what the shopper typed into a match, applies filters,
  * sorts and pages, counts facets, and corrects misspellings when nothing matched as typed.
  */
+import type { RequestContext } from '../../../common/context';
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
@@ -21,10 +22,6 @@ import {
 } from './search.repository';
 import { affinityOf } from './signals.repository';
 import { allWordsQuery, prefixQuery, wordsOf } from './text';
-
-export interface SearchContext {
-  viewer: Viewer;
-}
 
 export interface SearchArgs {
   query: string;
@@ -80,7 +77,7 @@ export class SearchService {
     private readonly currencyCode: string,
   ) {}
 
-  async search(ctx: SearchContext, args: SearchArgs): Promise<SearchResult> {
+  async search(ctx: RequestContext, args: SearchArgs): Promise<SearchResult> {
     const first = checkFirst(args.first);
     const words = queryWords(args.query);
     const filters = parseFilters(args.filter ?? null);
@@ -88,7 +85,7 @@ export class SearchService {
     const fingerprint = fingerprintOf(words, filters, requestedSort);
     const after = args.after ? decodeSearchCursor(args.after, fingerprint) : null;
 
-    const sub = shopperSub(ctx.viewer);
+    const sub = shopperSub(ctx.identity.viewer);
     const affinity: Affinity | null =
       sub && requestedSort === 'RELEVANCE' ? await affinityOf(this.db, sub) : null;
     const resolved = await this.resolve(args.query.trim(), words, (match) => ({
@@ -119,7 +116,7 @@ export class SearchService {
     };
   }
 
-  async predictive(_ctx: SearchContext, query: string, first: number | null | undefined) {
+  async predictive(_ctx: RequestContext, query: string, first: number | null | undefined) {
     const limit = checkFirst(first ?? 5, MAX_PREDICTIVE);
     const words = queryWords(query).slice(0, 8);
     if (words.length === 0 || limit === 0) return { queries: [], products: [] };

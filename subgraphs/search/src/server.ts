@@ -7,10 +7,10 @@ import type { Check } from '../../../common/http';
 import type { Logger } from '../../../common/logger';
 import { projectPath } from '../../../common/paths';
 import { createPool, migrate, postgresReachable } from '../../../common/postgres';
-import type { RequestIdentity } from '../../../common/identity';
 import { CatalogIndexer, type IndexerOptions } from './indexer';
-import { createRecommendationLoaders, RecommendationService } from './recommendation.service';
-import { referenceResolvers, resolvers, type SearchSubgraphContext } from './schema/resolvers';
+import { createSearchLoaders, type SearchLoaders } from './loaders';
+import { RecommendationService } from './recommendation.service';
+import { referenceResolvers, resolvers, type SearchServices } from './schema/resolvers';
 import { SearchService } from './search.service';
 import type { CatalogFeed, StockSource } from './sources';
 
@@ -43,12 +43,14 @@ export interface SearchDependencies {
 export interface SearchSubgraph {
   schema: GraphQLSchema;
   indexer: CatalogIndexer;
-  context: (identity: RequestIdentity) => Promise<SearchSubgraphContext>;
+  /** A fresh set of loaders, for one request. */
+  loaders: () => SearchLoaders;
   checks: Check[];
 }
 
-export async function buildSearchSchema(): Promise<GraphQLSchema> {
-  return buildFederatedSchema({ resolvers }, referenceResolvers);
+/** The schema; without services it can be printed but not executed. */
+export async function buildSearchSchema(services?: SearchServices): Promise<GraphQLSchema> {
+  return buildFederatedSchema({ resolvers, services, references: referenceResolvers });
 }
 
 export async function createSearchSubgraph(deps: SearchDependencies): Promise<SearchSubgraph> {
@@ -56,14 +58,9 @@ export async function createSearchSubgraph(deps: SearchDependencies): Promise<Se
   const search = new SearchService(deps.pool, deps.currencyCode);
   const recommendations = new RecommendationService(deps.pool, indexer);
   return {
-    schema: await buildSearchSchema(),
+    schema: await buildSearchSchema({ search, recommendations }),
     indexer,
-    context: async (identity) => ({
-      viewer: identity.viewer,
-      loaders: createRecommendationLoaders(deps.pool),
-      search,
-      recommendations,
-    }),
+    loaders: () => createSearchLoaders(deps.pool),
     checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
   };
 }

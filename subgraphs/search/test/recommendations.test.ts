@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../../common/logger';
 import { serviceIdentity, type Viewer } from '../../../common/identity';
 import { CatalogIndexer } from '../src/indexer';
-import { createRecommendationLoaders, RecommendationService } from '../src/recommendation.service';
+import { createSearchLoaders } from '../src/loaders';
+import { RecommendationService } from '../src/recommendation.service';
 import { SearchService } from '../src/search.service';
 import type { StockSource } from '../src/sources';
 import { createTestIndex, type TestIndex } from './support';
@@ -32,8 +33,8 @@ const shopper = (sub: string): Viewer => ({
 });
 const orderService = serviceIdentity('order').viewer;
 const ctx = (viewer: Viewer) => ({
-  viewer,
-  loaders: createRecommendationLoaders(index.pool),
+  identity: { viewer, clientIp: null },
+  loaders: createSearchLoaders(index.pool),
 });
 
 let placed = 0;
@@ -160,12 +161,18 @@ describe('similarProducts', () => {
   });
 
   it('answers many products in one statement', async () => {
-    const loaders = createRecommendationLoaders(index.pool);
+    const loaders = createSearchLoaders(index.pool);
     let statements = 0;
     const counting = index.pool.on('acquire', () => statements++);
     const products = byCategory('coffee').slice(0, 10);
     const results = await Promise.all(
-      products.map((p) => recommendations.similar({ viewer: anonymous, loaders }, p.id, 4)),
+      products.map((p) =>
+        recommendations.similar(
+          { identity: { viewer: anonymous, clientIp: null }, loaders },
+          p.id,
+          4,
+        ),
+      ),
     );
     counting.removeAllListeners('acquire');
     expect(results.every((r) => r.length === 4)).toBe(true);
@@ -222,13 +229,13 @@ describe('personal ranking', () => {
       quietwave.slice(0, 2).map((d) => d.id),
     );
     const before = ids(
-      (await search.search({ viewer: anonymous }, { query: 'wireless', first: 10 })).nodes,
+      (await search.search(ctx(anonymous), { query: 'wireless', first: 10 })).nodes,
     );
     const personal = ids(
-      (await search.search({ viewer: shopper(sub) }, { query: 'wireless', first: 10 })).nodes,
+      (await search.search(ctx(shopper(sub)), { query: 'wireless', first: 10 })).nodes,
     );
     const after = ids(
-      (await search.search({ viewer: anonymous }, { query: 'wireless', first: 10 })).nodes,
+      (await search.search(ctx(anonymous), { query: 'wireless', first: 10 })).nodes,
     );
     expect(after).toEqual(before);
     const brand = new Map(index.documents.map((d) => [d.id, d.brand]));

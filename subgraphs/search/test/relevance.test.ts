@@ -8,6 +8,8 @@
  * min(5, relevant products in the index); a query with no relevant product scores 1 when nothing
  * comes back and 0 otherwise. The table of every query and the mean per kind are printed.
  */
+import { contextOf } from '../../../common/context';
+import { anonymous } from '../../../common/identity';
 import { SearchService } from '../src/search.service';
 import { createTestIndex, type TestIndex } from './support';
 
@@ -231,10 +233,7 @@ function outcomeOf(c: RelevanceCase): Promise<Outcome> {
   let outcome = outcomes.get(c);
   if (!outcome) {
     outcome = (async () => {
-      const result = await service.search(
-        { viewer: { kind: 'anonymous' } },
-        { query: c.query, first: TOP },
-      );
+      const result = await service.search(contextOf(anonymous), { query: c.query, first: TOP });
       const top = result.edges.map(({ node }) => {
         const doc = byId.get(node.id);
         if (!doc) throw new Error(`"${c.query}" returned ${node.id}, which is not in the index`);

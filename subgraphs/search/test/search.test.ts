@@ -3,12 +3,14 @@
  * SQL, filters and sorts, pagination, corrections and bad input.
  */
 import type { GraphQLError } from 'graphql';
+import { contextOf } from '../../../common/context';
+import { anonymous as anonymousIdentity } from '../../../common/identity';
 import { SearchService, type SearchArgs } from '../src/search.service';
 import { createTestIndex, type TestIndex } from './support';
 
 let index: TestIndex;
 let search: SearchService;
-const anonymous = { viewer: { kind: 'anonymous' as const } };
+const anonymous = contextOf(anonymousIdentity);
 
 beforeAll(async () => {
   index = await createTestIndex(2000);

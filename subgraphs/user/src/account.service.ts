@@ -3,11 +3,12 @@
  * malformed email or a weak password never reaches Cognito; sign-in attempts are rate limited
  * before Cognito is asked. Every method takes the request context first.
  */
+import type { RequestContext } from '../../../common/context';
 import { requireUser } from '../../../common/identity';
 import type { CognitoAccounts } from './cognito';
 import { userError, type AccountUserError, type Session } from './domain';
 import type { SignInLimiter } from './rate-limit';
-import type { UserContext } from './user.service';
+import type { UserLoaders } from './loaders';
 import { checkName, emailError, normaliseEmail, passwordError } from './validation';
 
 export interface AccountSettings {
@@ -29,7 +30,7 @@ export class AccountService {
   ) {}
 
   async signUp(
-    _ctx: UserContext,
+    _ctx: RequestContext<UserLoaders>,
     input: { email: string; password: string; name: string },
   ): Promise<Errors & { userConfirmed: boolean }> {
     const email = normaliseEmail(input.email);
@@ -48,7 +49,7 @@ export class AccountService {
   }
 
   async confirmSignUp(
-    _ctx: UserContext,
+    _ctx: RequestContext<UserLoaders>,
     input: { email: string; code: string },
   ): Promise<Errors & { confirmed: boolean }> {
     const email = normaliseEmail(input.email);
@@ -72,7 +73,7 @@ export class AccountService {
    * not asked. A successful sign-in clears the email's count.
    */
   async signIn(
-    ctx: UserContext,
+    ctx: RequestContext<UserLoaders>,
     input: { email: string; password: string },
   ): Promise<Errors & { session: Session | null }> {
     const email = normaliseEmail(input.email);
@@ -84,7 +85,7 @@ export class AccountService {
         ...failed(userError('NOT_AUTHORIZED', 'The email address or password is not correct.')),
       };
     }
-    if (!(await this.limiter.admit(email, ctx.clientIp))) {
+    if (!(await this.limiter.admit(email, ctx.identity.clientIp))) {
       return {
         session: null,
         ...failed(
@@ -99,7 +100,7 @@ export class AccountService {
   }
 
   async refreshSession(
-    _ctx: UserContext,
+    _ctx: RequestContext<UserLoaders>,
     refreshToken: string,
   ): Promise<Errors & { session: Session | null }> {
     if (refreshToken.trim().length === 0) {
@@ -117,8 +118,8 @@ export class AccountService {
   }
 
   /** Ends every session of the signed-in user: their refresh tokens stop working. */
-  async signOut(ctx: UserContext): Promise<{ signedOut: boolean }> {
-    const viewer = requireUser(ctx.viewer);
+  async signOut(ctx: RequestContext<UserLoaders>): Promise<{ signedOut: boolean }> {
+    const viewer = requireUser(ctx.identity.viewer);
     await this.accounts.signOut(viewer.accessToken);
     return { signedOut: true };
   }

@@ -38,7 +38,7 @@ runMain(async () => {
   const server = await serveSubgraph({
     name: 'user',
     schema: subgraph.schema,
-    context: subgraph.context,
+    loaders: subgraph.loaders,
     checks: subgraph.checks,
     port: config.port,
     identitySecret: config.identitySecret,

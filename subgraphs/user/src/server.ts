@@ -5,14 +5,13 @@ import type { Pool } from 'pg';
 import type { SharedCache } from '../../../common/cache';
 import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
-import type { RequestIdentity } from '../../../common/identity';
 import { projectPath } from '../../../common/paths';
 import { migrate, postgresReachable } from '../../../common/postgres';
 import { AccountService, type AccountSettings } from './account.service';
 import type { CognitoAccounts } from './cognito';
-import { createUserLoaders } from './loaders';
+import { createUserLoaders, type UserLoaders } from './loaders';
 import { SignInLimiter, type SignInLimits } from './rate-limit';
-import { referenceResolvers, resolvers, type UserSubgraphContext } from './schema/resolvers';
+import { referenceResolvers, resolvers, type UserServices } from './schema/resolvers';
 import { UserService } from './user.service';
 
 /** Where the user service's SQL migrations live (also from the compiled output). */
@@ -24,7 +23,8 @@ export function migrateUserDatabase(pool: Pool): Promise<string[]> {
 
 export interface UserSubgraph {
   schema: GraphQLSchema;
-  context: (identity: RequestIdentity) => Promise<UserSubgraphContext>;
+  /** A fresh set of loaders, for one request. */
+  loaders: () => UserLoaders;
   checks: Check[];
 }
 
@@ -42,8 +42,9 @@ export interface UserDependencies {
   settings: UserSubgraphSettings;
 }
 
-export async function buildUserSchema(): Promise<GraphQLSchema> {
-  return await buildFederatedSchema({ resolvers }, referenceResolvers);
+/** The schema; without services it can be printed but not executed. */
+export async function buildUserSchema(services?: UserServices): Promise<GraphQLSchema> {
+  return await buildFederatedSchema({ resolvers, services, references: referenceResolvers });
 }
 
 export async function createUserSubgraph(deps: UserDependencies): Promise<UserSubgraph> {
@@ -57,14 +58,8 @@ export async function createUserSubgraph(deps: UserDependencies): Promise<UserSu
   });
   const users = new UserService(deps.pool, deps.accounts);
   return {
-    schema: await buildUserSchema(),
-    context: async (identity) => ({
-      viewer: identity.viewer,
-      clientIp: identity.clientIp,
-      loaders: createUserLoaders(deps.pool),
-      accounts,
-      users,
-    }),
+    schema: await buildUserSchema({ accounts, users }),
+    loaders: () => createUserLoaders(deps.pool),
     checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
   };
 }

@@ -4,10 +4,10 @@
  * changes run in one transaction holding the profile row's lock, so a user with addresses has
  * exactly one default whatever the concurrency. Every method takes the request context first.
  */
-import { isService } from '../../../common/identity';
+import type { RequestContext } from '../../../common/context';
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
-import { requireUser, type Viewer } from '../../../common/identity';
+import { isService, requireUser } from '../../../common/identity';
 import { inTransaction } from '../../../common/postgres';
 import {
   clearDefaultAddress,
@@ -22,13 +22,6 @@ import type { UserLoaders } from './loaders';
 import { insertProfileIfMissing, lockProfile, updateProfileName } from './profile.repository';
 import { checkAddress, checkName, isUuid, type AddressFields } from './validation';
 
-export interface UserContext {
-  viewer: Viewer;
-  /** The client's address as the gateway saw it; null when unknown. */
-  clientIp: string | null;
-  loaders: UserLoaders;
-}
-
 /** Saved addresses per user, at most. */
 export const MAX_ADDRESSES = 50;
 
@@ -41,8 +34,8 @@ export class UserService {
   ) {}
 
   /** The signed-in user's profile; null for an anonymous caller. */
-  me(ctx: UserContext): Promise<User | null> {
-    return ctx.viewer.kind === 'user' ? this.viewerProfile(ctx) : Promise.resolve(null);
+  me(ctx: RequestContext<UserLoaders>): Promise<User | null> {
+    return ctx.identity.viewer.kind === 'user' ? this.viewerProfile(ctx) : Promise.resolve(null);
   }
 
   /**
@@ -50,8 +43,8 @@ export class UserService {
    * NOTHING, so concurrent first requests all succeed and one row results). Cognito is asked for
    * the email and name only then.
    */
-  async viewerProfile(ctx: UserContext): Promise<User> {
-    const viewer = requireUser(ctx.viewer);
+  async viewerProfile(ctx: RequestContext<UserLoaders>): Promise<User> {
+    const viewer = requireUser(ctx.identity.viewer);
     const existing = await ctx.loaders.profile.load(viewer.sub);
     if (existing) return existing;
     const attributes = await this.accounts.userOf(viewer.accessToken);
@@ -70,8 +63,8 @@ export class UserService {
    * A user other subgraphs reference by id: the caller's own profile, or anyone's for an admin;
    * null otherwise (and for users without a profile).
    */
-  async userByReference(ctx: UserContext, id: string): Promise<User | null> {
-    const viewer = ctx.viewer;
+  async userByReference(ctx: RequestContext<UserLoaders>, id: string): Promise<User | null> {
+    const viewer = ctx.identity.viewer;
     const allowed =
       viewer.kind === 'user' && (viewer.sub === id || viewer.isAdmin || isService(viewer));
     if (!allowed) return null;
@@ -82,16 +75,20 @@ export class UserService {
    * Membership of the Cognito `admin` group, known from the caller's token: true only for the
    * signed-in user themself when they are an admin.
    */
-  isAdmin(ctx: UserContext, user: User): boolean {
-    return ctx.viewer.kind === 'user' && ctx.viewer.sub === user.id && ctx.viewer.isAdmin;
+  isAdmin(ctx: RequestContext<UserLoaders>, user: User): boolean {
+    return (
+      ctx.identity.viewer.kind === 'user' &&
+      ctx.identity.viewer.sub === user.id &&
+      ctx.identity.viewer.isAdmin
+    );
   }
 
-  addresses(ctx: UserContext, user: User): Promise<Address[]> {
+  addresses(ctx: RequestContext<UserLoaders>, user: User): Promise<Address[]> {
     return ctx.loaders.addresses.load(user.id);
   }
 
   async updateProfile(
-    ctx: UserContext,
+    ctx: RequestContext<UserLoaders>,
     input: { name?: string | null },
   ): Promise<{ user: User | null; userErrors: AccountUserError[] }> {
     const current = await this.viewerProfile(ctx);
@@ -109,7 +106,7 @@ export class UserService {
    * address added with `isDefault: true` becomes the only default.
    */
   async addAddress(
-    ctx: UserContext,
+    ctx: RequestContext<UserLoaders>,
     input: AddressFields,
   ): Promise<{ address: Address | null; userErrors: AccountUserError[] }> {
     const profile = await this.viewerProfile(ctx);
@@ -144,7 +141,7 @@ export class UserService {
    * addresses always has one.
    */
   async removeAddress(
-    ctx: UserContext,
+    ctx: RequestContext<UserLoaders>,
     id: string,
   ): Promise<{ removedId: string | null; userErrors: AccountUserError[] }> {
     const profile = await this.viewerProfile(ctx);

@@ -34,7 +34,7 @@ import {
 } from './outbox.repository';
 
 /** What a handler gets besides the event. */
-export interface DeliveryContext {
+export interface DeliveryResources {
   /**
    * The pool, outside the batch's transaction: what a handler writes here is committed at once,
    * even if the batch later rolls back (for records of side effects already done).
@@ -46,7 +46,7 @@ export interface DeliveryContext {
 }
 
 /** Delivers one event; resolves when done, throws to have it retried later. Must be idempotent. */
-export type OutboxHandler = (event: OutboxEvent, context: DeliveryContext) => Promise<void>;
+export type OutboxHandler = (event: OutboxEvent, resources: DeliveryResources) => Promise<void>;
 
 export type OutboxHandlers = Readonly<Record<string, OutboxHandler>>;
 
@@ -151,7 +151,7 @@ export function startOutboxDispatcher(options: OutboxDispatcherOptions): OutboxD
   const handlerTimeoutMs = options.handlerTimeoutMs ?? 60_000;
   const random = options.random ?? Math.random;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('batchSize must be >= 1');
-  const context: DeliveryContext = { db: pool, schema, logger };
+  const resources: DeliveryResources = { db: pool, schema, logger };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   /** The pass in progress (or the last one): passes of one dispatcher never overlap. */
@@ -173,7 +173,7 @@ export function startOutboxDispatcher(options: OutboxDispatcherOptions): OutboxD
       };
     }
     try {
-      await withTimeout(handler(event, context), handlerTimeoutMs);
+      await withTimeout(handler(event, resources), handlerTimeoutMs);
       return { kind: 'delivered' };
     } catch (error) {
       const message = describeError(error);

@@ -13,7 +13,7 @@ export {
   backoffDelay,
   PermanentDeliveryError,
   startOutboxDispatcher,
-  type DeliveryContext,
+  type DeliveryResources,
   type OutboxDispatcher,
   type OutboxDispatcherOptions,
   type OutboxHandler,

@@ -19,7 +19,9 @@ import type {
   OrderLine as OrderLineRecord,
   Payment as PaymentRecord,
 } from '../domain';
-import type { OrderSubgraphContext } from './context';
+import type { RequestContext } from '../../../../common/context';
+import type { OrderLoaders } from '../loaders';
+import type { OrderServices } from './resolvers';
 import {
   CheckoutInput,
   CheckoutPayload,
@@ -39,23 +41,25 @@ import { ProductVariant } from './types';
 
 @Resolver()
 export class OrderQueryResolver {
+  constructor(private readonly services: OrderServices) {}
+
   @Query(() => Order, {
     nullable: true,
     description:
       'One order by id; null when there is none. An order placed signed in is visible to its owner and admins only (anyone else gets null and FORBIDDEN); a guest order to whoever holds its id.',
   })
   order(
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('id', () => ID, { description: 'The order id checkout returned.' }) id: string,
   ) {
-    return ctx.orders.order(ctx, id);
+    return this.services.orders.order(ctx, id);
   }
 
   @Query(() => OrderConnection, {
     description: 'Every order, newest first, optionally of one status. Admins only.',
   })
   orders(
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('first', () => Int, { description: 'Page size, 0 to 100.' }) first: number,
     @Arg('status', () => OrderStatus, {
       nullable: true,
@@ -68,24 +72,26 @@ export class OrderQueryResolver {
     })
     after?: string | null,
   ) {
-    return ctx.orders.orders(ctx, { status, first, after });
+    return this.services.orders.orders(ctx, { status, first, after });
   }
 }
 
 @Resolver()
 export class CheckoutResolver {
+  constructor(private readonly services: OrderServices) {}
+
   @Mutation(() => CheckoutPayload, {
     description:
       'Turns a cart into a paid order, all or nothing: the stock is taken, the card charged and the order placed together, or none of it happens. On success the cart is emptied. Guests must give an email.',
   })
   checkout(
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('input', () => CheckoutInput, {
       description: 'The cart, the idempotency key, the card token, the address and the email.',
     })
     input: CheckoutInput,
   ) {
-    return ctx.checkout.checkout(ctx, input);
+    return this.services.checkout.checkout(ctx, input);
   }
 
   @Mutation(() => OrderCancelPayload, {
@@ -93,17 +99,17 @@ export class CheckoutResolver {
       "Cancels an order that has not been fulfilled: refunds it in full, gives the stock back and sets CANCELLED. The order's owner (for a guest order, whoever holds its id) and admins may.",
   })
   orderCancel(
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('id', () => ID, { description: 'The order to cancel.' }) id: string,
   ) {
-    return ctx.orders.cancel(ctx, id);
+    return this.services.orders.cancel(ctx, id);
   }
 
   @Mutation(() => OrderFulfillPayload, {
     description: 'Marks a paid order as shipped. Admins only.',
   })
   orderFulfill(
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('id', () => ID, { description: 'The order shipped.' }) id: string,
     @Arg('trackingNumber', () => String, {
       nullable: true,
@@ -111,7 +117,7 @@ export class CheckoutResolver {
     })
     trackingNumber?: string | null,
   ) {
-    return ctx.orders.fulfil(ctx, id, trackingNumber);
+    return this.services.orders.fulfil(ctx, id, trackingNumber);
   }
 
   @Mutation(() => OrderRefundPayload, {
@@ -119,7 +125,7 @@ export class CheckoutResolver {
       "Refunds all or part of an order's payment. A refund that completes the payment's refund sets the order REFUNDED. Admins only.",
   })
   orderRefund(
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('id', () => ID, { description: 'The order to refund.' }) id: string,
     @Arg('amount', () => String, {
       nullable: true,
@@ -128,15 +134,17 @@ export class CheckoutResolver {
     })
     amount?: string | null,
   ) {
-    return ctx.orders.refund(ctx, id, amount);
+    return this.services.orders.refund(ctx, id, amount);
   }
 }
 
 @Resolver(() => Order)
 export class OrderFieldsResolver {
+  constructor(private readonly services: OrderServices) {}
+
   @FieldResolver(() => [OrderLine], { description: 'What was bought, in cart order.' })
-  lines(@Root() order: OrderRecord, @Ctx() ctx: OrderSubgraphContext) {
-    return ctx.orders.lines(ctx, order);
+  lines(@Root() order: OrderRecord, @Ctx() ctx: RequestContext<OrderLoaders>) {
+    return this.services.orders.lines(ctx, order);
   }
 
   @FieldResolver(() => Money, { description: 'The sum of the line totals.' })
@@ -169,15 +177,15 @@ export class OrderFieldsResolver {
   }
 
   @FieldResolver(() => Payment, { description: 'The payment: its status, card and refunds.' })
-  payment(@Root() order: OrderRecord, @Ctx() ctx: OrderSubgraphContext) {
-    return ctx.orders.payment(ctx, order);
+  payment(@Root() order: OrderRecord, @Ctx() ctx: RequestContext<OrderLoaders>) {
+    return this.services.orders.payment(ctx, order);
   }
 
   @FieldResolver(() => [OrderStatusChange], {
     description: 'Every status the order has had, oldest first (the first is PAID).',
   })
-  statusHistory(@Root() order: OrderRecord, @Ctx() ctx: OrderSubgraphContext) {
-    return ctx.orders.statusHistory(ctx, order);
+  statusHistory(@Root() order: OrderRecord, @Ctx() ctx: RequestContext<OrderLoaders>) {
+    return this.services.orders.statusHistory(ctx, order);
   }
 }
 
@@ -218,6 +226,8 @@ export class PaymentFieldsResolver {
 
 @Resolver(() => User)
 export class UserOrdersResolver {
+  constructor(private readonly services: OrderServices) {}
+
   @FieldResolver(() => OrderConnection, {
     nullable: true,
     description:
@@ -225,7 +235,7 @@ export class UserOrdersResolver {
   })
   orders(
     @Root() user: User,
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('first', () => Int, { defaultValue: 10, description: 'Page size, 0 to 100.' })
     first: number,
     @Arg('after', () => String, {
@@ -234,6 +244,6 @@ export class UserOrdersResolver {
     })
     after?: string | null,
   ) {
-    return ctx.orders.ordersOfUser(ctx, user.id, { first, after });
+    return this.services.orders.ordersOfUser(ctx, user.id, { first, after });
   }
 }

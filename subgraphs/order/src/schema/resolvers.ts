@@ -13,7 +13,11 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
-import type { OrderSubgraphContext } from './context';
+import type { RequestContext } from '../../../../common/context';
+import type { OrderLoaders } from '../loaders';
+import type { CheckoutService } from '../checkout.service';
+import type { InventoryService } from '../inventory.service';
+import type { OrderService } from '../order.service';
 import {
   CheckoutResolver,
   OrderFieldsResolver,
@@ -24,51 +28,62 @@ import {
 } from './order-resolvers';
 import { InventoryLevelInput, InventorySetPayload, Product, ProductVariant } from './types';
 
-export type { OrderSubgraphContext } from './context';
+/** What the order subgraph's resolvers call. */
+export interface OrderServices {
+  inventory: InventoryService;
+  orders: OrderService;
+  checkout: CheckoutService;
+}
 
 @Resolver(() => Product)
 export class ProductStockResolver {
+  constructor(private readonly services: OrderServices) {}
+
   @FieldResolver(() => Boolean, {
     nullable: true,
     description:
       'True when some variant can be bought now; null when stock could not be read.',
   })
-  availableForSale(@Root() product: Product, @Ctx() ctx: OrderSubgraphContext) {
-    return ctx.inventory.productAvailable(ctx, product.id);
+  availableForSale(@Root() product: Product, @Ctx() ctx: RequestContext<OrderLoaders>) {
+    return this.services.inventory.productAvailable(ctx, product.id);
   }
 }
 
 @Resolver(() => ProductVariant)
 export class VariantStockResolver {
+  constructor(private readonly services: OrderServices) {}
+
   @FieldResolver(() => Int, {
     nullable: true,
     description: 'Units that can still be sold; null when stock could not be read.',
   })
-  quantityAvailable(@Root() variant: ProductVariant, @Ctx() ctx: OrderSubgraphContext) {
-    return ctx.inventory.quantityAvailable(ctx, variant.id);
+  quantityAvailable(@Root() variant: ProductVariant, @Ctx() ctx: RequestContext<OrderLoaders>) {
+    return this.services.inventory.quantityAvailable(ctx, variant.id);
   }
 
   @FieldResolver(() => Boolean, {
     nullable: true,
     description: 'True when at least one unit can be bought; null when stock could not be read.',
   })
-  availableForSale(@Root() variant: ProductVariant, @Ctx() ctx: OrderSubgraphContext) {
-    return ctx.inventory.variantAvailable(ctx, variant.id);
+  availableForSale(@Root() variant: ProductVariant, @Ctx() ctx: RequestContext<OrderLoaders>) {
+    return this.services.inventory.variantAvailable(ctx, variant.id);
   }
 }
 
 @Resolver()
 export class InventoryMutationResolver {
+  constructor(private readonly services: OrderServices) {}
+
   @Mutation(() => InventorySetPayload, {
     description: 'Sets how many units of a variant can be sold. Admins only.',
   })
   inventorySet(
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('variantId', () => ID, { description: 'The variant.' }) variantId: string,
     @Arg('quantity', () => Int, { description: 'Units that can be sold from now on, 0 or more.' })
     quantity: number,
   ) {
-    return ctx.inventory.inventorySet(ctx, variantId, quantity);
+    return this.services.inventory.inventorySet(ctx, variantId, quantity);
   }
 
   /**
@@ -81,12 +96,12 @@ export class InventoryMutationResolver {
       "Internal (product service only): gives a new product's variants their first stock; returns how many got it.",
   })
   inventoryInitialize(
-    @Ctx() ctx: OrderSubgraphContext,
+    @Ctx() ctx: RequestContext<OrderLoaders>,
     @Arg('productId', () => ID, { description: 'The new product.' }) productId: string,
     @Arg('levels', () => [InventoryLevelInput], { description: 'Its variants and their stock.' })
     levels: InventoryLevelInput[],
   ) {
-    return ctx.inventory.initialize(ctx, productId, levels);
+    return this.services.inventory.initialize(ctx, productId, levels);
   }
 }
 
@@ -94,24 +109,24 @@ export class InventoryMutationResolver {
  * Federation entry points. A page of references becomes one stock query through the loaders;
  * the field resolvers then read the same memoised values.
  */
-export const referenceResolvers = {
+export const referenceResolvers = ({ inventory, orders }: OrderServices) => ({
   Product: {
-    __resolveReference: async (ref: { id: string }, ctx: OrderSubgraphContext) => {
-      await ctx.inventory.productAvailable(ctx, ref.id);
+    __resolveReference: async (ref: { id: string }, ctx: RequestContext<OrderLoaders>) => {
+      await inventory.productAvailable(ctx, ref.id);
       return { id: ref.id };
     },
   },
   ProductVariant: {
-    __resolveReference: async (ref: { id: string }, ctx: OrderSubgraphContext) => {
-      await ctx.inventory.quantityAvailable(ctx, ref.id);
+    __resolveReference: async (ref: { id: string }, ctx: RequestContext<OrderLoaders>) => {
+      await inventory.quantityAvailable(ctx, ref.id);
       return { id: ref.id };
     },
   },
   User: {
-    __resolveReference: (ref: { id: string }, ctx: OrderSubgraphContext) =>
-      ctx.orders.userReference(ctx, ref.id),
+    __resolveReference: (ref: { id: string }, ctx: RequestContext<OrderLoaders>) =>
+      orders.userReference(ctx, ref.id),
   },
-};
+});
 
 export const resolvers = [
   ProductStockResolver,

@@ -11,8 +11,10 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
-import type { RecommendationContext, RecommendationService } from '../recommendation.service';
-import type { SearchContext, SearchService } from '../search.service';
+import type { RequestContext } from '../../../../common/context';
+import type { SearchLoaders } from '../loaders';
+import type { RecommendationService } from '../recommendation.service';
+import type { SearchService } from '../search.service';
 import {
   PredictiveSearchResult,
   Product,
@@ -23,19 +25,22 @@ import {
 } from './types';
 import type { SearchSortKey } from '../domain';
 
-export interface SearchSubgraphContext extends SearchContext, RecommendationContext {
+/** What the search subgraph's resolvers call. */
+export interface SearchServices {
   search: SearchService;
   recommendations: RecommendationService;
 }
 
 @Resolver()
 export class SearchQueryResolver {
+  constructor(private readonly services: SearchServices) {}
+
   @Query(() => SearchResultConnection, {
     description:
       'Full-text search of the catalog with filters, sorts, facets and Relay pagination. Misspelt queries that match nothing as typed are corrected (see correctedQuery). An empty query browses the whole catalog.',
   })
   search(
-    @Ctx() ctx: SearchSubgraphContext,
+    @Ctx() ctx: RequestContext<SearchLoaders>,
     @Arg('query', { description: 'What the shopper typed (at most 200 characters).' })
     query: string,
     @Arg('first', () => Int, { description: 'Page size, 0 to 100.' }) first: number,
@@ -52,14 +57,14 @@ export class SearchQueryResolver {
     })
     sort: SearchSortKey | null,
   ) {
-    return ctx.search.search(ctx, { query, first, after, filter, sort });
+    return this.services.search.search(ctx, { query, first, after, filter, sort });
   }
 
   @Query(() => PredictiveSearchResult, {
     description: 'Query completions and matching products as the shopper types (the last word may be partial).',
   })
   predictiveSearch(
-    @Ctx() ctx: SearchSubgraphContext,
+    @Ctx() ctx: RequestContext<SearchLoaders>,
     @Arg('query', { description: 'What has been typed so far.' }) query: string,
     @Arg('first', () => Int, {
       nullable: true,
@@ -67,7 +72,7 @@ export class SearchQueryResolver {
     })
     first: number | null,
   ) {
-    return ctx.search.predictive(ctx, query, first);
+    return this.services.search.predictive(ctx, query, first);
   }
 
   @Query(() => [Product], {
@@ -75,30 +80,34 @@ export class SearchQueryResolver {
       'Products for the caller: for a signed-in shopper, from what they bought (bought together, then best sellers of their categories); for anyone else, best sellers. Never anything out of stock or already bought.',
   })
   recommendedProducts(
-    @Ctx() ctx: SearchSubgraphContext,
+    @Ctx() ctx: RequestContext<SearchLoaders>,
     @Arg('first', () => Int, { description: 'How many, 0 to 50.' }) first: number,
   ) {
-    return ctx.recommendations.recommended(ctx, first);
+    return this.services.recommendations.recommended(ctx, first);
   }
 }
 
 @Resolver(() => Product)
 export class ProductRecommendationResolver {
+  constructor(private readonly services: SearchServices) {}
+
   @FieldResolver(() => [Product], {
     description:
       'Products bought together with this one, most often first, then products of the same category near its price (same brand first). Never this product, never out of stock.',
   })
   similarProducts(
     @Root() product: Product,
-    @Ctx() ctx: SearchSubgraphContext,
+    @Ctx() ctx: RequestContext<SearchLoaders>,
     @Arg('first', () => Int, { defaultValue: 8, description: 'How many, 0 to 50.' }) first: number,
   ) {
-    return ctx.recommendations.similar(ctx, product.id, first);
+    return this.services.recommendations.similar(ctx, product.id, first);
   }
 }
 
 @Resolver()
 export class SearchSignalResolver {
+  constructor(private readonly services: SearchServices) {}
+
   /** Internal: the order service reports a placed order. Hidden by @inaccessible. */
   @Directive('@federation__inaccessible')
   @Mutation(() => Boolean, {
@@ -106,11 +115,11 @@ export class SearchSignalResolver {
       'Internal (order service only): records a placed order for recommendations and refreshes the stock of its products. Idempotent per order.',
   })
   searchOrderPlaced(
-    @Ctx() ctx: SearchSubgraphContext,
+    @Ctx() ctx: RequestContext<SearchLoaders>,
     @Arg('input', () => SearchOrderPlacedInput, { description: 'The order.' })
     input: SearchOrderPlacedInput,
   ) {
-    return ctx.recommendations.orderPlaced(ctx, input);
+    return this.services.recommendations.orderPlaced(ctx, input);
   }
 
   /** Internal: the order service reports stock changes. Hidden by @inaccessible. */
@@ -120,18 +129,18 @@ export class SearchSignalResolver {
       'Internal (order service only): the stock of these products changed; the index re-reads it. Idempotent.',
   })
   searchStockChanged(
-    @Ctx() ctx: SearchSubgraphContext,
+    @Ctx() ctx: RequestContext<SearchLoaders>,
     @Arg('productIds', () => [ID], { description: 'The products.' }) productIds: string[],
   ) {
-    return ctx.recommendations.stockChanged(ctx, productIds);
+    return this.services.recommendations.stockChanged(ctx, productIds);
   }
 }
 
-export const referenceResolvers = {
+export const referenceResolvers = () => ({
   Product: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
   },
-};
+});
 
 export const resolvers = [
   SearchQueryResolver,
