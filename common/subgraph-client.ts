@@ -20,8 +20,13 @@ export class SubgraphCallError extends Error {
   constructor(
     readonly service: string,
     reason: string,
+    /** What the service's first error said, for the logs (never for clients). */
+    replied?: string,
   ) {
-    super(`the ${service} service did not answer (${reason})`);
+    super(
+      `the ${service} service did not answer (${reason})` +
+        (replied ? `; it replied ${replied.slice(0, 300)}` : ''),
+    );
     this.name = 'SubgraphCallError';
   }
 }
@@ -60,8 +65,13 @@ export async function callSubgraph<T>(
     reply = {};
   }
   if (!response.ok || reply.errors?.length || !reply.data) {
-    const code = reply.errors?.[0]?.extensions?.code ?? `HTTP ${response.status}`;
-    throw new SubgraphCallError(service, code);
+    const first = reply.errors?.[0];
+    const code = first?.extensions?.code ?? `HTTP ${response.status}`;
+    throw new SubgraphCallError(
+      service,
+      code,
+      first?.message ? `${first.extensions?.code ?? 'ERROR'}: ${first.message}` : undefined,
+    );
   }
   return reply.data;
 }

@@ -19,7 +19,8 @@ import {
 import { createLogger } from '../common/logger';
 import { CatalogIndexer } from '../subgraphs/search/src/indexer';
 import { createSearchPool, migrateSearchDatabase } from '../subgraphs/search/src/server';
-import { orderServiceStock, productServiceFeed } from '../subgraphs/search/src/sources';
+import { orderServiceStock } from '../subgraphs/search/src/order.client';
+import { productServiceFeed } from '../subgraphs/search/src/product.client';
 import { testDatabaseUrl } from './support/services';
 import { execute, identitySecret, startStack, type Stack } from './support/stack';
 import { createUser, type TestUser } from './support/tokens';

@@ -42,8 +42,12 @@ import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './servic
 import { loadPricingRules } from '../../subgraphs/order/src/config';
 import { TestPaymentProvider, type PaymentProvider } from '../../subgraphs/order/src/payments';
 import type { PricingRules } from '../../subgraphs/order/src/pricing';
-import { buildOrderSchema, createOrderSubgraph } from '../../subgraphs/order/src/server';
-import { subgraphSources, type CartSource } from '../../subgraphs/order/src/sources';
+import {
+  buildOrderSchema,
+  createOrderSubgraph,
+  subgraphSources,
+} from '../../subgraphs/order/src/server';
+import type { CartSource } from '../../subgraphs/order/src/cart.client';
 
 export const silentLogger = createLogger('test', { silent: true });
 

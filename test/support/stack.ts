@@ -20,8 +20,7 @@ import { startGateway } from '../../gateway/src/server';
 import { loadPricingRules } from '../../subgraphs/order/src/config';
 import { TestPaymentProvider } from '../../subgraphs/order/src/payments';
 import { startNotifications } from '../../subgraphs/order/src/outbox';
-import { createOrderSubgraph } from '../../subgraphs/order/src/server';
-import { subgraphSources } from '../../subgraphs/order/src/sources';
+import { createOrderSubgraph, subgraphSources } from '../../subgraphs/order/src/server';
 import { createProductSubgraph } from '../../subgraphs/product/src/server';
 import { orderServiceStockWriter } from '../../subgraphs/product/src/order.client';
 import { CognitoAccountsClient, createCognitoClient } from '../../subgraphs/user/src/cognito';
@@ -35,7 +34,8 @@ import {
   createSearchSubgraph,
   migrateSearchDatabase,
 } from '../../subgraphs/search/src/server';
-import { orderServiceStock, productServiceFeed } from '../../subgraphs/search/src/sources';
+import { orderServiceStock } from '../../subgraphs/search/src/order.client';
+import { productServiceFeed } from '../../subgraphs/search/src/product.client';
 import { createEmptyCatalog } from './catalog-table';
 import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 

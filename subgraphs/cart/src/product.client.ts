@@ -1,13 +1,14 @@
 /**
  * What the cart needs from the rest of the store: a variant's current price and title (the
- * product service owns them) and what can still be sold of it (the order service keeps stock).
- * The adapter asks both through their federation `_entities` entry point, as the gateway would,
- * with an anonymous identity: prices and stock are public.
+ * product service owns them, asked here) and what can still be sold of it (the order service
+ * keeps stock; see order.client.ts). Both through their federation `_entities` entry point, as
+ * the gateway would, with an anonymous identity: prices and stock are public.
  */
 import { anonymous } from '../../../common/identity';
 import { parseMinorUnits } from '../../../common/money';
 import type { CatalogVariant } from './domain';
 import { callSubgraph, type SubgraphEndpoint } from '../../../common/subgraph-client';
+import { orderServiceStock } from './order.client';
 
 export interface Catalog {
   /** The variants the catalog has, by id; ids it does not know are left out. */
@@ -22,23 +23,12 @@ const variantsQuery = `query CartVariants($r: [_Any!]!) {
   }
 }`;
 
-const stockQuery = `query CartStock($r: [_Any!]!) {
-  _entities(representations: $r) {
-    ... on ProductVariant { id quantityAvailable }
-  }
-}`;
-
 interface VariantEntity {
   id: string;
   sku: string;
   title: string;
   price: { amount: string; currencyCode: string };
   product: { id: string; title: string } | null;
-}
-
-interface StockEntity {
-  id: string;
-  quantityAvailable: number | null;
 }
 
 const representations = (ids: readonly string[]) =>
@@ -73,20 +63,6 @@ export function subgraphCatalog(options: {
       }
       return found;
     },
-    async stock(ids) {
-      const found = new Map<string, number>();
-      if (ids.length === 0) return found;
-      const data = await callSubgraph<{ _entities: (StockEntity | null)[] }>(
-        'order',
-        options.order,
-        anonymous,
-        stockQuery,
-        { r: representations(ids) },
-      );
-      for (const entity of data._entities) {
-        if (entity) found.set(entity.id, Math.max(0, entity.quantityAvailable ?? 0));
-      }
-      return found;
-    },
+    stock: orderServiceStock(options.order),
   };
 }

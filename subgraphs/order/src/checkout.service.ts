@@ -53,7 +53,9 @@ import {
 } from './order.repository';
 import type { PaymentProvider } from './payments';
 import { lineTotal, orderTotals, type OrderTotals, type PricingRules } from './pricing';
-import type { AccountSource, CartSource, CheckoutCart, PriceSource } from './sources';
+import type { CartSource, CheckoutCart } from './cart.client';
+import type { PriceSource } from './product.client';
+import type { AccountSource } from './user.client';
 import { SubgraphCallError } from '../../../common/subgraph-client';
 import { stockByVariantIds, takeStock } from './stock.repository';
 import { checkAddress, normaliseEmail, validEmail, type AddressFields } from './validation';

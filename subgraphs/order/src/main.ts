@@ -8,8 +8,7 @@ import { serveSubgraph } from '../../../common/subgraph';
 import { loadOrderConfig } from './config';
 import { TestPaymentProvider } from './payments';
 import { loadNotificationConfig, startNotifications } from './outbox';
-import { createOrderSubgraph, migrateOrderDatabase } from './server';
-import { subgraphSources } from './sources';
+import { createOrderSubgraph, migrateOrderDatabase, subgraphSources } from './server';
 
 runMain(async () => {
   const config = loadOrderConfig();

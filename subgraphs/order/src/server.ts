@@ -6,13 +6,17 @@ import { buildFederatedSchema } from '../../../common/federation';
 import type { Check } from '../../../common/http';
 import { projectPath } from '../../../common/paths';
 import { migrate, postgresReachable } from '../../../common/postgres';
+import type { SubgraphEndpoint } from '../../../common/subgraph-client';
+import { cartServiceSource } from './cart.client';
 import { CheckoutService, type CheckoutDependencies } from './checkout.service';
 import { InventoryService } from './inventory.service';
 import { createOrderLoaders, type OrderLoaders } from './loaders';
 import { OrderService } from './order.service';
+import { productServicePrices } from './product.client';
 import { referenceResolvers, resolvers, type OrderServices } from './schema/resolvers';
 import { Product, ProductVariant } from './schema/types';
 import { User } from './schema/order-types';
+import { userServiceAccounts } from './user.client';
 
 /** Where the order service's SQL migrations live (also from the compiled output). */
 export const migrationsDirectory = projectPath('subgraphs', 'order', 'migrations');
@@ -32,7 +36,7 @@ export interface OrderDependencies {
   pool: Pool;
   /**
    * The cart, price and account sources, the payment provider and the pricing rules that
-   * checkout, cancellations and refunds need (see checkout.service.ts and sources.ts). Without
+   * checkout, cancellations and refunds need (see checkout.service.ts and the clients). Without
    * them the service keeps serving stock and reading orders; checkout, orderCancel and
    * orderRefund fail.
    */
@@ -59,5 +63,18 @@ export async function createOrderSubgraph(deps: OrderDependencies): Promise<Orde
     schema: await buildOrderSchema(services),
     loaders: () => createOrderLoaders(deps.pool),
     checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
+  };
+}
+
+/** What checkout reads from the cart, product and user subgraphs, over their endpoints. */
+export function subgraphSources(endpoints: {
+  cart: SubgraphEndpoint;
+  product: SubgraphEndpoint;
+  user: SubgraphEndpoint;
+}): Pick<CheckoutDependencies, 'cart' | 'prices' | 'accounts'> {
+  return {
+    cart: cartServiceSource(endpoints.cart),
+    prices: productServicePrices(endpoints.product),
+    accounts: userServiceAccounts(endpoints.user),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { serviceIdentity, type Viewer } from '../../../common/identity';
-import type { CheckoutCart } from '../src/sources';
+import type { CheckoutCart } from '../src/cart.client';
 import { SubgraphCallError } from '../../../common/subgraph-client';
 import type { PaymentProvider } from '../src/payments';
 import {

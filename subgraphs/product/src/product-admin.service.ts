@@ -6,9 +6,9 @@
  *   1. claim the slug and every SKU with conditional puts (`attribute_not_exists`): the store,
  *      not a read before the write, decides who gets a slug, so two concurrent creates with the
  *      same slug cannot both succeed; on any conflict the claims this request made are released;
- *   2. hand the initial stock to the order service (see stock.ts);
+ *   2. hand the initial stock to the order service (see order.client.ts);
  *   3. write the variants, the product (which puts it in the catalog change feed, see
- *      feed.service.ts), then its listing entries;
+ *      catalog-feed.service.ts), then its listing entries;
  *   4. add to the category's and the catalog's product counts (UpdateItem ADD);
  *   5. drop the cached records it touched and make cached listings stale.
  */
@@ -161,11 +161,11 @@ export class ProductAdminService {
     // 2-3. Stock first, then the catalog items, the listing entries last (they make it visible).
     try {
       await this.stock.initialize(
-        ctx.identity.viewer,
+        ctx.identity,
         productId,
         variants.map((v, i) => ({ variantId: v.id, quantity: input.variants[i].quantity })),
       );
-      // updatedAt is the product's change-feed position (table.ts): stamp it after the stock
+      // updatedAt is the product's change-feed position (catalog.table.ts): stamp it after the stock
       // call, so it is close to the moment the product is written, whatever that call took.
       product.createdAt = product.updatedAt = new Date().toISOString();
       await writeItems(this.db, [...variants.map(variantItem), productItem(product)]);

@@ -21,7 +21,8 @@ import {
   setInStock,
   upsertDocuments,
 } from './index.repository';
-import type { CatalogFeed, StockSource } from './sources';
+import type { StockSource } from './order.client';
+import type { CatalogFeed } from './product.client';
 
 export const CATALOG_FEED = 'catalog';
 

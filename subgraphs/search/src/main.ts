@@ -6,7 +6,8 @@ import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { loadSearchConfig } from './config';
 import { createSearchPool, createSearchSubgraph, migrateSearchDatabase } from './server';
-import { orderServiceStock, productServiceFeed } from './sources';
+import { orderServiceStock } from './order.client';
+import { productServiceFeed } from './product.client';
 
 runMain(async () => {
   const config = loadSearchConfig();

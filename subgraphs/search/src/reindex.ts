@@ -10,7 +10,8 @@ import { createLogger, type Logger } from '../../../common/logger';
 import { loadSearchConfig, type SearchConfig } from './config';
 import { CatalogIndexer, type ReindexResult } from './indexer';
 import { createSearchPool, migrateSearchDatabase } from './server';
-import { orderServiceStock, productServiceFeed } from './sources';
+import { orderServiceStock } from './order.client';
+import { productServiceFeed } from './product.client';
 
 export async function reindexCatalog(config: SearchConfig, logger: Logger): Promise<ReindexResult> {
   const pool = createSearchPool(config.databaseUrl, config.schema, 4);

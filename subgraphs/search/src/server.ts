@@ -12,7 +12,8 @@ import { createSearchLoaders, type SearchLoaders } from './loaders';
 import { RecommendationService } from './recommendation.service';
 import { referenceResolvers, resolvers, type SearchServices } from './schema/resolvers';
 import { SearchService } from './search.service';
-import type { CatalogFeed, StockSource } from './sources';
+import type { StockSource } from './order.client';
+import type { CatalogFeed } from './product.client';
 
 /** Where the search service's SQL migrations live (also from the compiled output). */
 const migrationsDirectory = projectPath('subgraphs', 'search', 'migrations');

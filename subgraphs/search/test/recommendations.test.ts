@@ -10,7 +10,7 @@ import { CatalogIndexer } from '../src/indexer';
 import { createSearchLoaders } from '../src/loaders';
 import { RecommendationService } from '../src/recommendation.service';
 import { SearchService } from '../src/search.service';
-import type { StockSource } from '../src/sources';
+import type { StockSource } from '../src/order.client';
 import { createTestIndex, type TestIndex } from './support';
 
 let index: TestIndex;

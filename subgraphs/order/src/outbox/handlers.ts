@@ -17,7 +17,7 @@
  */
 import { MailRejectedError, type Mailer } from '../../../../common/mail';
 import type { Logger } from '../../../../common/logger';
-import { cartServiceClient, type CartService } from './cart-client';
+import { cartServiceNotifier, type CartNotifier } from '../cart.client';
 import {
   describeError,
   PermanentDeliveryError,
@@ -34,7 +34,7 @@ import {
   parseSearchStockChanged,
   type OrderEventType,
 } from './events';
-import { searchServiceClient, type SearchService } from './search-client';
+import { searchServiceNotifier, type SearchNotifier } from '../search.client';
 import { notificationSent, recordNotificationSent } from './sent.repository';
 
 export interface NotificationHandlerOptions {
@@ -100,20 +100,20 @@ function orderEmailHandler(
   };
 }
 
-function cartCheckedOutHandler(cart: CartService): OutboxHandler {
+function cartCheckedOutHandler(cart: CartNotifier): OutboxHandler {
   return async (event) => {
     const { cartId, orderId } = parseCartCheckedOut(event.type, event.payload);
     await cart.checkedOut(cartId, orderId);
   };
 }
 
-function searchOrderPlacedHandler(search: SearchService): OutboxHandler {
+function searchOrderPlacedHandler(search: SearchNotifier): OutboxHandler {
   return async (event) => {
     await search.orderPlaced(parseSearchOrderPlaced(event.type, event.payload));
   };
 }
 
-function searchStockChangedHandler(search: SearchService): OutboxHandler {
+function searchStockChangedHandler(search: SearchNotifier): OutboxHandler {
   return async (event) => {
     const { productIds } = parseSearchStockChanged(event.type, event.payload);
     if (productIds.length > 0) await search.stockChanged(productIds);
@@ -122,12 +122,20 @@ function searchStockChangedHandler(search: SearchService): OutboxHandler {
 
 /** The handlers for every event type the order service writes to its outbox. */
 export function createNotificationHandlers(options: NotificationHandlerOptions): OutboxHandlers {
-  const cart = cartServiceClient({ url: options.cartUrl, identitySecret: options.identitySecret });
-  const search = searchServiceClient({
+  // The URLs are read at every call: a test stack knows them only once its services listen.
+  const cart = cartServiceNotifier({
+    get url() {
+      return options.cartUrl;
+    },
+    identitySecret: options.identitySecret,
+    timeoutMs: 10_000,
+  });
+  const search = searchServiceNotifier({
     get url() {
       return options.searchUrl;
     },
     identitySecret: options.identitySecret,
+    timeoutMs: 10_000,
   });
   const handlers: Record<string, OutboxHandler> = {
     [OutboxEventType.CartCheckedOut]: cartCheckedOutHandler(cart),

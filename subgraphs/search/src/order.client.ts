@@ -1,22 +1,9 @@
 /**
- * What the search service reads from the services that own the data, called directly with its
- * own signed identity: the catalog's change feed (product service) and whether products can be
- * bought (order service).
+ * Whether products can be bought, from the order service (its federation `_entities` entry point
+ * for `Product`), called directly with the search service's own signed identity.
  */
 import { serviceIdentity } from '../../../common/identity';
 import { callSubgraph, type SubgraphEndpoint } from '../../../common/subgraph-client';
-import type { CatalogDocument } from './domain';
-
-export interface CatalogFeedPage {
-  documents: CatalogDocument[];
-  endPosition: string | null;
-  hasMore: boolean;
-}
-
-/** The product service's change feed: products in (updatedAt, id) order, after a position. */
-export interface CatalogFeed {
-  changes(after: string | null, first: number): Promise<CatalogFeedPage>;
-}
 
 /** Whether each product has a variant that can be sold now. */
 export interface StockSource {
@@ -24,32 +11,6 @@ export interface StockSource {
 }
 
 const identity = serviceIdentity('search');
-
-const catalogChangesQuery = `query CatalogChanges($after: String, $first: Int!) {
-  catalogChanges(after: $after, first: $first) {
-    documents {
-      id slug title description brand categorySlug categoryName
-      minPrice maxPrice currencyCode createdAt updatedAt position
-    }
-    endPosition
-    hasMore
-  }
-}`;
-
-export function productServiceFeed(endpoint: SubgraphEndpoint): CatalogFeed {
-  return {
-    async changes(after, first) {
-      const data = await callSubgraph<{ catalogChanges: CatalogFeedPage }>(
-        'product',
-        endpoint,
-        identity,
-        catalogChangesQuery,
-        { after, first },
-      );
-      return data.catalogChanges;
-    },
-  };
-}
 
 const availabilityQuery = `query Availability($representations: [_Any!]!) {
   _entities(representations: $representations) {

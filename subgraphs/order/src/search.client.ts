@@ -6,26 +6,15 @@
  * else rejects, so the outbox tries again later. Redeliveries must be harmless on the search
  * side: an order is recorded once per order id, and a stock refresh reads the current stock.
  */
-import { serviceIdentity } from '../../../../common/identity';
-import { callSubgraph } from '../../../../common/subgraph-client';
-import type { SearchOrderPlacedPayload } from './events';
+import { serviceIdentity } from '../../../common/identity';
+import { callSubgraph, type SubgraphEndpoint } from '../../../common/subgraph-client';
+import type { SearchOrderPlacedPayload } from './outbox/events';
 
-export interface SearchService {
+export interface SearchNotifier {
   /** Resolves once the search service has recorded the order; rejects otherwise. */
   orderPlaced(order: SearchOrderPlacedPayload): Promise<void>;
   /** Resolves once the search service has refreshed these products' stock; rejects otherwise. */
   stockChanged(productIds: readonly string[]): Promise<void>;
-}
-
-export interface SearchServiceOptions {
-  /**
-   * The search subgraph's GraphQL endpoint (SEARCH_SUBGRAPH_URL). Read at every call, so a
-   * getter can supply a URL known only later (a test stack on free ports).
-   */
-  readonly url: string;
-  /** INTERNAL_IDENTITY_SECRET, shared with the gateway and the other subgraphs. */
-  identitySecret: string;
-  timeoutMs?: number;
 }
 
 export const searchOrderPlacedMutation = `mutation SearchOrderPlaced($input: SearchOrderPlacedInput!) {
@@ -36,14 +25,7 @@ export const searchStockChangedMutation = `mutation SearchStockChanged($productI
   searchStockChanged(productIds: $productIds)
 }`;
 
-export function searchServiceClient(options: SearchServiceOptions): SearchService {
-  const endpoint = {
-    get url() {
-      return options.url;
-    },
-    identitySecret: options.identitySecret,
-    timeoutMs: options.timeoutMs ?? 10_000,
-  };
+export function searchServiceNotifier(endpoint: SubgraphEndpoint): SearchNotifier {
   const identity = serviceIdentity('order');
   return {
     async orderPlaced(order) {
