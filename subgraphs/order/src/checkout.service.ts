@@ -32,23 +32,25 @@ import type { RequestContext } from '../../../common/context';
 import { inTransaction } from '../../../common/postgres';
 import type { CheckoutErrorCode, Order, PostalAddress, UserError } from './domain';
 import {
-  cartCheckedOutPayload,
-  lineDisplayTitle,
-  orderEventPayload,
-  searchOrderPlacedPayload,
-} from './events';
-import type { OrderLoaders } from './loaders';
-import { OutboxEventType } from './outbox/events';
-import {
-  appendOutbox,
-  appendStatusHistory,
   claimIdempotencyKey,
   completeIdempotencyKey,
   findIdempotencyKey,
+  type IdempotencyRecord,
+} from './idempotency.repository';
+import type { OrderLoaders } from './loaders';
+import {
+  cartCheckedOutPayload,
+  lineDisplayTitle,
+  orderEventPayload,
+  OutboxEventType,
+  searchOrderPlacedPayload,
+} from './outbox/events';
+import { appendOutbox } from './outbox/outbox.repository';
+import {
+  appendStatusHistory,
   insertOrder,
   insertOrderLines,
   insertPayment,
-  type IdempotencyRecord,
   type NewOrderLine,
 } from './order.repository';
 import type { PaymentProvider } from './payments';

@@ -12,10 +12,9 @@ import type { RequestContext } from '../../../common/context';
 import { requireAdmin } from '../../../common/identity';
 import { inTransaction } from '../../../common/postgres';
 import type { AdminErrorCode, StockLevel, UserError } from './domain';
-import { searchStockChangedPayload } from './events';
 import type { OrderLoaders } from './loaders';
-import { OutboxEventType } from './outbox/events';
-import { appendOutbox } from './order.repository';
+import { OutboxEventType, searchStockChangedPayload } from './outbox/events';
+import { appendOutbox } from './outbox/outbox.repository';
 import { insertMissingStock, setStockQuantity } from './stock.repository';
 
 /** Most units one variant can hold (stock is a PostgreSQL integer). */

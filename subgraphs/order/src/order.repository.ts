@@ -1,6 +1,5 @@
 /**
- * Orders, lines, payments, status history, checkout idempotency keys and the outbox. Every
- * function takes the pool or the client holding a transaction; writes are meant to run in the
+ * Orders, lines, payments and status history. Every function takes the pool or the client holding a transaction; writes are meant to run in the
  * transaction of the change they belong to.
  */
 import type { Queryable } from '../../../common/postgres';
@@ -145,57 +144,6 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
     else groups.set(key, [item]);
   }
   return groups;
-}
-
-// ---- idempotency ---------------------------------------------------------------------------
-
-export interface IdempotencyRecord {
-  inputHash: string;
-  /** The order the key placed; null while the checkout holding the key has not committed. */
-  orderId: string | null;
-}
-
-export async function findIdempotencyKey(
-  db: Queryable,
-  scope: string,
-  key: string,
-): Promise<IdempotencyRecord | null> {
-  const { rows } = await db.query<{ input_hash: string; order_id: string | null }>(
-    'SELECT input_hash, order_id FROM orders.checkout_idempotency WHERE scope = $1 AND key = $2',
-    [scope, key],
-  );
-  return rows[0] ? { inputHash: rows[0].input_hash, orderId: rows[0].order_id } : null;
-}
-
-/**
- * Takes the key for this transaction. While it is uncommitted, a concurrent claim of the same key
- * waits for it; it then gets false when this transaction committed (the key is used) and true
- * when it rolled back (the key is free again).
- */
-export async function claimIdempotencyKey(
-  tx: Queryable,
-  scope: string,
-  key: string,
-  inputHash: string,
-): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `INSERT INTO orders.checkout_idempotency (scope, key, input_hash) VALUES ($1, $2, $3)
-     ON CONFLICT (scope, key) DO NOTHING`,
-    [scope, key, inputHash],
-  );
-  return rowCount === 1;
-}
-
-export async function completeIdempotencyKey(
-  tx: Queryable,
-  scope: string,
-  key: string,
-  orderId: string,
-): Promise<void> {
-  await tx.query(
-    'UPDATE orders.checkout_idempotency SET order_id = $3 WHERE scope = $1 AND key = $2',
-    [scope, key, orderId],
-  );
 }
 
 // ---- writes --------------------------------------------------------------------------------
@@ -349,17 +297,6 @@ export async function recordRefund(
     [payment.id, refund.amount],
   );
   return rowToPayment(rows[0]);
-}
-
-/**
- * Appends an event to the transactional outbox, in the caller's transaction: it is delivered
- * (by src/notifications) if and only if the change it reports commits.
- */
-export async function appendOutbox(tx: Queryable, type: string, payload: object): Promise<void> {
-  await tx.query('INSERT INTO orders.outbox (type, payload) VALUES ($1, $2)', [
-    type,
-    JSON.stringify(payload),
-  ]);
 }
 
 // ---- reads ---------------------------------------------------------------------------------

@@ -33,11 +33,10 @@ import type {
   Payment,
   UserError,
 } from './domain';
-import { orderEventPayload, searchStockChangedPayload } from './events';
 import type { OrderLoaders } from './loaders';
-import { OutboxEventType } from './outbox/events';
+import { orderEventPayload, OutboxEventType, searchStockChangedPayload } from './outbox/events';
+import { appendOutbox } from './outbox/outbox.repository';
 import {
-  appendOutbox,
   appendStatusHistory,
   countOrders,
   linesByOrderIds,

@@ -1,10 +1,12 @@
 /**
- * The events the order service writes to its outbox, and their payloads (JSON). The writer
- * (checkout, fulfilment, cancel, refund, the stock changes) appends a row in the same
- * transaction as the change; the dispatcher delivers it afterwards. Payloads are read
+ * The events the order service writes to its outbox, their payloads (JSON) and how they are
+ * built from an order. The writer (checkout, fulfilment, cancel, refund, the stock changes)
+ * appends a row in the same transaction as the change; the dispatcher delivers it afterwards. Payloads are read
  * defensively: a row is data written by another version of the service, not a type the compiler
  * has checked.
  */
+import { formatMinorUnits } from '../../../../common/money';
+import type { Order, OrderLine } from '../domain';
 
 export const OutboxEventType = {
   OrderPlaced: 'order.placed',
@@ -219,3 +221,69 @@ export function parseSearchStockChanged(type: string, payload: unknown): SearchS
   const ids = p.productIds.map((id, i) => text(id, type, `productIds[${i}]`));
   return { productIds: [...new Set(ids)].sort() };
 }
+
+// ---- building payloads ---------------------------------------------------------------------
+
+const moneyPayload = (minor: number, currencyCode: string): MoneyPayload => ({
+  amount: formatMinorUnits(minor),
+  currencyCode,
+});
+
+/** "Aurora Lamp — Black / M"; the product title alone when the variant adds nothing. */
+export function lineDisplayTitle(line: Pick<OrderLine, 'title' | 'variantTitle'>): string {
+  const variant = line.variantTitle.trim();
+  return variant === '' || variant === line.title || /^default( title)?$/i.test(variant)
+    ? line.title
+    : `${line.title} — ${variant}`;
+}
+
+export function orderEventPayload(
+  order: Order,
+  lines: readonly Pick<OrderLine, 'sku' | 'title' | 'variantTitle' | 'quantity' | 'unitPrice'>[],
+  extra: { trackingNumber?: string | null; refundedAmount?: number } = {},
+): OrderEventPayload {
+  return {
+    orderId: order.id,
+    number: order.number,
+    email: order.email,
+    status: order.status,
+    total: moneyPayload(order.total, order.currency),
+    lines: lines.map((line) => ({
+      sku: line.sku,
+      title: lineDisplayTitle(line),
+      quantity: line.quantity,
+      unitPrice: moneyPayload(line.unitPrice, order.currency),
+    })),
+    ...(extra.trackingNumber ? { trackingNumber: extra.trackingNumber } : {}),
+    ...(extra.refundedAmount !== undefined
+      ? { refundedAmount: moneyPayload(extra.refundedAmount, order.currency) }
+      : {}),
+  };
+}
+
+export const cartCheckedOutPayload = (cartId: string, orderId: string): CartCheckedOutPayload => ({
+  cartId,
+  orderId,
+});
+
+/** `search.order_placed`: who bought what together, one line per variant, in the order's order. */
+export function searchOrderPlacedPayload(
+  order: Pick<Order, 'id' | 'ownerSub' | 'createdAt'>,
+  lines: readonly Pick<OrderLine, 'productId' | 'variantId' | 'quantity'>[],
+): SearchOrderPlacedPayload {
+  return {
+    orderId: order.id,
+    ownerSub: order.ownerSub,
+    placedAt: order.createdAt,
+    lines: lines.map((line) => ({
+      productId: line.productId,
+      variantId: line.variantId,
+      quantity: line.quantity,
+    })),
+  };
+}
+
+/** `search.stock_changed`: the products, each once, sorted. */
+export const searchStockChangedPayload = (
+  productIds: Iterable<string>,
+): SearchStockChangedPayload => ({ productIds: [...new Set(productIds)].sort() });

@@ -1,7 +1,7 @@
 /**
  * The outbox table (`<schema>.outbox`), from the dispatcher's side: claiming due rows and
  * recording how their delivery went. Rows are written by the order service's own transactions
- * (the orders repository's `appendOutbox`). Every function takes the client holding the batch's
+ * (`appendOutbox`, below, in the transaction of the change). Every function takes the client holding the batch's
  * transaction.
  */
 import type { Queryable } from '../../../../common/postgres';
@@ -113,4 +113,15 @@ export async function markParked(
       WHERE id = $1`,
     [id, error],
   );
+}
+
+/**
+ * Appends an event to the transactional outbox, in the caller's transaction: it is delivered
+ * (by the dispatcher) if and only if the change it reports commits.
+ */
+export async function appendOutbox(tx: Queryable, type: string, payload: object): Promise<void> {
+  await tx.query('INSERT INTO orders.outbox (type, payload) VALUES ($1, $2)', [
+    type,
+    JSON.stringify(payload),
+  ]);
 }
