@@ -33,7 +33,5 @@ export const cartSettings = {
   mailFrom: env.string('MAIL_FROM', 'Storefront <orders@example.com>'),
 };
 
-export type CartConfig = ReturnType<typeof loadCartConfig>;
-
 export const loadCartConfig = (source: Record<string, string | undefined> = process.env) =>
   loadConfig(cartSettings, source);

@@ -93,7 +93,5 @@ export const orderSettings = {
   subgraphTimeoutMs: env.int('CHECKOUT_SUBGRAPH_TIMEOUT_MS', 5_000, { min: 100, max: 60_000 }),
 };
 
-export type OrderConfig = ReturnType<typeof loadOrderConfig>;
-
 export const loadOrderConfig = (source: Record<string, string | undefined> = process.env) =>
   loadConfig(orderSettings, source);

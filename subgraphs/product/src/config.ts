@@ -15,7 +15,5 @@ export const productSettings = {
   orderSubgraphUrl: subgraphUrlSetting('order'),
 };
 
-export type ProductConfig = ReturnType<typeof loadProductConfig>;
-
 export const loadProductConfig = (source: Record<string, string | undefined> = process.env) =>
   loadConfig(productSettings, source);

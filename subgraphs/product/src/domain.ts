@@ -78,9 +78,6 @@ export interface Review {
 export const productSorts = ['FEATURED', 'TITLE', 'PRICE_ASC', 'PRICE_DESC', 'NEWEST'] as const;
 export type ProductSortKey = (typeof productSorts)[number];
 
-/** A listing is every product (`null`) or one category's products. */
-export type ListingScope = { categorySlug: string | null };
-
 export interface ListingPage {
   items: { productId: string; cursor: string }[];
   hasNextPage: boolean;

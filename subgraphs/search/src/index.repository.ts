@@ -186,8 +186,3 @@ export async function saveFeedPosition(db: Queryable, feed: string, position: st
     [feed, position],
   );
 }
-
-export async function documentCount(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM documents');
-  return Number(rows[0].n);
-}

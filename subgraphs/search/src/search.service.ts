@@ -116,7 +116,11 @@ export class SearchService {
     };
   }
 
-  async predictive(_ctx: RequestContext, query: string, first: number | null | undefined) {
+  async predictive(
+    _ctx: RequestContext,
+    query: string,
+    first: number | null | undefined,
+  ): Promise<PredictiveResult> {
     const limit = checkFirst(first ?? 5, MAX_PREDICTIVE);
     const words = queryWords(query).slice(0, 8);
     if (words.length === 0 || limit === 0) return { queries: [], products: [] };

@@ -26,8 +26,6 @@ export const userSettings = {
   signInWindowSeconds: env.int('SIGN_IN_WINDOW_SECONDS', 300, { min: 1, max: 86_400 }),
 };
 
-export type UserConfig = ReturnType<typeof loadUserConfig>;
-
 /** Reads the settings; AWS_REGION falls back to the prefix of the pool id. */
 export function loadUserConfig(source: Record<string, string | undefined> = process.env) {
   const config = loadConfig(userSettings, source);

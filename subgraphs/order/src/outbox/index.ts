@@ -29,10 +29,7 @@ export const notificationSettings = {
   smtpUrl: env.url('SMTP_URL', undefined, ['smtp', 'smtps']),
   mailFrom: env.string('MAIL_FROM', 'Storefront <orders@example.com>'),
   outboxPollMs: env.int('OUTBOX_POLL_MS', 1_000, { min: 10, max: 600_000 }),
-  cartSubgraphUrl: env.url('CART_SUBGRAPH_URL', 'http://localhost:4004/graphql'),
 };
-
-export type NotificationConfig = ReturnType<typeof loadNotificationConfig>;
 
 export const loadNotificationConfig = (source: Record<string, string | undefined> = process.env) =>
   loadConfig(notificationSettings, source);
