@@ -10,8 +10,48 @@ import {
   type KeysAndAttributes,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 export type Item = Record<string, AttributeValue>;
+
+/** An item as plain values (unmarshalled), for a table's row mappers. */
+export type Row = Record<string, unknown>;
+
+export const rowOf = (item: Item): Row => unmarshall(item) as Row;
+
+/**
+ * Typed reads of a row's fields for a table's mappers. A required field of the wrong type is an
+ * error naming the table's items (`what`): such a row was written by a bug, not by a user.
+ */
+export function rowReader(what: string) {
+  return {
+    str(row: Row, field: string): string {
+      const value = row[field];
+      if (typeof value !== 'string') throw new Error(`${what} field ${field} is not a string`);
+      return value;
+    },
+    optionalStr(row: Row, field: string): string | null {
+      const value = row[field];
+      return typeof value === 'string' ? value : null;
+    },
+    num(row: Row, field: string): number {
+      const value = row[field];
+      if (typeof value !== 'number') throw new Error(`${what} field ${field} is not a number`);
+      return value;
+    },
+    /** The objects of a list field; anything else in it is left out. */
+    list(row: Row, field: string): Row[] {
+      const value = row[field];
+      return Array.isArray(value)
+        ? value.filter((v): v is Row => typeof v === 'object' && v !== null)
+        : [];
+    },
+    /** The strings of a list value; anything else in it is left out. */
+    strings(value: unknown): string[] {
+      return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    },
+  };
+}
 
 export interface DynamoSettings {
   /** Unset: the AWS endpoint for the region. Set: DynamoDB Local, dynalite, or a VPC endpoint. */

@@ -4,42 +4,104 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
-export const errorCodes = {
-  BAD_USER_INPUT: 'An argument or variable is invalid: out of range, malformed, or contradictory.',
-  UNAUTHENTICATED: 'The operation needs a signed-in shopper, or the token sent is not valid.',
-  FORBIDDEN: 'The caller is signed in but not allowed to do this (not an admin, or not the owner).',
-  RATE_LIMITED: 'Too many attempts in a short time; wait a few minutes before trying again.',
-  SUBGRAPH_UNAVAILABLE:
-    'A service behind the gateway did not answer; the fields it serves are null in this response.',
-  INTERNAL_SERVER_ERROR: 'Something failed on our side. The details are logged, never returned.',
-  BAD_REQUEST: 'The HTTP request itself is malformed (body, method or headers).',
-  GRAPHQL_PARSE_FAILED: 'The query is not syntactically valid GraphQL.',
-  GRAPHQL_VALIDATION_FAILED: 'The query does not validate against the schema.',
-  PERSISTED_QUERY_NOT_FOUND: 'The persisted query hash is not known; send the full query.',
-  PERSISTED_QUERY_NOT_SUPPORTED: 'Persisted queries are not enabled on this endpoint.',
-  OPERATION_RESOLUTION_FAILURE: 'The operation name does not match an operation in the document.',
-} as const;
+/** One registered code: what it means, and how an error with it is built. */
+export interface ErrorDefinition<TCode extends string, TArgs extends unknown[]> {
+  (...args: TArgs): GraphQLError;
+  readonly code: TCode;
+  readonly description: string;
+}
 
-export type ErrorCode = keyof typeof errorCodes;
+function define<TCode extends string, TArgs extends unknown[]>(
+  code: TCode,
+  description: string,
+  make: (...args: TArgs) => { message: string; extensions?: Record<string, unknown> },
+): ErrorDefinition<TCode, TArgs> {
+  const create = (...args: TArgs) => {
+    const { message, extensions = {} } = make(...args);
+    return new GraphQLError(message, { extensions: { ...extensions, code } });
+  };
+  return Object.assign(create, { code, description });
+}
+
+/** The registry. A code raised by Apollo Server itself has a definition too, for its meaning. */
+export const errors = {
+  badUserInput: define(
+    'BAD_USER_INPUT',
+    'An argument or variable is invalid: out of range, malformed, or contradictory.',
+    (message: string, argument?: string) => ({
+      message,
+      extensions: argument ? { argument } : {},
+    }),
+  ),
+  unauthenticated: define(
+    'UNAUTHENTICATED',
+    'The operation needs a signed-in shopper, or the token sent is not valid.',
+    (message: string = 'Sign in to do this.') => ({ message }),
+  ),
+  forbidden: define(
+    'FORBIDDEN',
+    'The caller is signed in but not allowed to do this (not an admin, or not the owner).',
+    (message: string = 'You are not allowed to do this.') => ({ message }),
+  ),
+  rateLimited: define(
+    'RATE_LIMITED',
+    'Too many attempts in a short time; wait a few minutes before trying again.',
+    (message: string = 'Too many attempts. Wait a few minutes and try again.') => ({ message }),
+  ),
+  subgraphUnavailable: define(
+    'SUBGRAPH_UNAVAILABLE',
+    'A service behind the gateway did not answer; the fields it serves are null in this response.',
+    (service: string) => ({
+      message: `The ${service} service is unavailable right now.`,
+      extensions: { service },
+    }),
+  ),
+  internal: define(
+    'INTERNAL_SERVER_ERROR',
+    'Something failed on our side. The details are logged, never returned.',
+    () => ({ message: 'Internal server error' }),
+  ),
+  badRequest: define(
+    'BAD_REQUEST',
+    'The HTTP request itself is malformed (body, method or headers).',
+    (message: string) => ({ message }),
+  ),
+  parseFailed: define(
+    'GRAPHQL_PARSE_FAILED',
+    'The query is not syntactically valid GraphQL.',
+    (message: string) => ({ message }),
+  ),
+  validationFailed: define(
+    'GRAPHQL_VALIDATION_FAILED',
+    'The query does not validate against the schema.',
+    (message: string) => ({ message }),
+  ),
+  persistedQueryNotFound: define(
+    'PERSISTED_QUERY_NOT_FOUND',
+    'The persisted query hash is not known; send the full query.',
+    () => ({ message: 'PersistedQueryNotFound' }),
+  ),
+  persistedQueryNotSupported: define(
+    'PERSISTED_QUERY_NOT_SUPPORTED',
+    'Persisted queries are not enabled on this endpoint.',
+    () => ({ message: 'PersistedQueryNotSupported' }),
+  ),
+  operationResolutionFailure: define(
+    'OPERATION_RESOLUTION_FAILURE',
+    'The operation name does not match an operation in the document.',
+    (message: string) => ({ message }),
+  ),
+};
+
+/** Every registered code and what it means. */
+export const errorCodes: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(errors).map((e) => [e.code, e.description]),
+);
+
+export type ErrorCode = (typeof errors)[keyof typeof errors]['code'];
 
 /** Codes whose message is written for clients and is passed through unchanged. */
 const publicCodes = new Set<string>(Object.keys(errorCodes));
-
-function build(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-  return new GraphQLError(message, { extensions: { ...extensions, code } });
-}
-
-export const errors = {
-  badUserInput: (message: string, argument?: string) =>
-    build('BAD_USER_INPUT', message, argument ? { argument } : {}),
-  unauthenticated: (message = 'Sign in to do this.') => build('UNAUTHENTICATED', message),
-  forbidden: (message = 'You are not allowed to do this.') => build('FORBIDDEN', message),
-  subgraphUnavailable: (service: string) =>
-    build('SUBGRAPH_UNAVAILABLE', `The ${service} service is unavailable right now.`, { service }),
-  rateLimited: (message = 'Too many attempts. Wait a few minutes and try again.') =>
-    build('RATE_LIMITED', message),
-  internal: () => build('INTERNAL_SERVER_ERROR', 'Internal server error'),
-};
 
 /**
  * Apollo `formatError`: keeps errors that carry a registered code, replaces everything else

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { ErrorCode } from './errors';
 
 /** Handles a request and returns true, or returns false to let the next route try. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -51,7 +52,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

@@ -19,7 +19,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { batchGetAll, type Item } from '../../../common/dynamo';
+import { batchGetAll, rowOf, type Item } from '../../../common/dynamo';
 import type { Logger } from '../../../common/logger';
 import type { Cart } from './domain';
 import {
@@ -27,7 +27,6 @@ import {
   cartItem,
   key,
   ownerItem,
-  rowOf,
   rowToCart,
   rowTtl,
   tableDefinition,

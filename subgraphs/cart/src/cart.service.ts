@@ -9,6 +9,7 @@
  * Access: a guest cart (no owner) is open to whoever holds its unguessable id; a shopper's cart
  * only to that shopper. Anyone else gets what they would get for an id that does not exist.
  */
+import { userError, type UserError } from '../../../common/user-error';
 import type { RequestContext } from '../../../common/context';
 import { randomBytes } from 'node:crypto';
 import { errors } from '../../../common/errors';
@@ -17,11 +18,10 @@ import { Money } from '../../../common/money';
 import {
   MAX_LINES,
   MAX_LINE_QUANTITY,
-  userError,
   type Cart,
+  type CartErrorCode,
   type CartLine,
   type CartResult,
-  type CartUserError,
   type CatalogVariant,
   type CheckoutCart,
 } from './domain';
@@ -64,7 +64,7 @@ export interface LineCost {
 interface Change {
   changes: Pick<Cart, 'lines'> & Partial<Pick<Cart, 'absorbed' | 'checkedOutOrders'>>;
 }
-type Outcome = (Change | { changes: null }) & { userErrors: CartUserError[] };
+type Outcome = (Change | { changes: null }) & { userErrors: UserError<CartErrorCode>[] };
 
 const DAY_MS = 86_400_000;
 /** How many merged guest carts and checked-out orders a cart remembers, for idempotency. */
@@ -299,7 +299,7 @@ export class CartService {
           (i) => ['lines', i, 'id'],
         );
         if (gone.length > 0) return { changes: null, userErrors: gone };
-        const userErrors: CartUserError[] = [];
+        const userErrors: UserError<CartErrorCode>[] = [];
         const wanted = new Map<string, { quantity: number; index: number }>();
         updates.forEach((u, index) => wanted.set(u.id, { quantity: u.quantity, index }));
         const lines = cart.lines.flatMap((line) => {
@@ -455,7 +455,7 @@ export class CartService {
 
   // ---- the rules ----------------------------------------------------------------------------
 
-  private checkLinesToAdd(lines: readonly LineInput[], path: string[]): CartUserError[] {
+  private checkLinesToAdd(lines: readonly LineInput[], path: string[]): UserError<CartErrorCode>[] {
     if (lines.length > MAX_LINES) {
       throw errors.badUserInput(`At most ${MAX_LINES} lines can be added at once.`, path[0]);
     }
@@ -496,7 +496,7 @@ export class CartService {
     });
     if (tooMany.length > 0) return { changes: null, userErrors: tooMany };
 
-    const userErrors: CartUserError[] = [];
+    const userErrors: UserError<CartErrorCode>[] = [];
     const lines = cart.lines.map((l) => ({ ...l }));
     const addedAt = this.now().toISOString();
     for (const [variantId, { quantity, index }] of grouped) {
@@ -528,7 +528,7 @@ export class CartService {
   /** The guest cart's lines added to the shopper's, per variant, capped by stock. */
   private mergeLines(cart: Cart, guest: Cart, stock: Map<string, number>): Outcome {
     if (cart.absorbed.includes(guest.id)) return { changes: null, userErrors: [] };
-    const userErrors: CartUserError[] = [];
+    const userErrors: UserError<CartErrorCode>[] = [];
     const lines = cart.lines.map((l) => ({ ...l }));
     for (const guestLine of guest.lines) {
       const line = lines.find((l) => l.variantId === guestLine.variantId);
@@ -554,7 +554,7 @@ export class CartService {
     cart: Cart,
     lineIds: readonly string[],
     field: (index: number) => (string | number)[],
-  ): CartUserError[] {
+  ): UserError<CartErrorCode>[] {
     const present = new Set(cart.lines.map((l) => l.id));
     return lineIds.flatMap((id, i) =>
       present.has(id)
@@ -567,7 +567,7 @@ export class CartService {
     ctx: RequestContext<CartLoaders>,
     grouped: Map<string, { index: number }>,
     path: string[],
-  ): Promise<CartUserError[]> {
+  ): Promise<UserError<CartErrorCode>[]> {
     const ids = [...grouped.keys()];
     const variants = await this.variants(ctx, ids);
     return ids.flatMap((id, i) =>

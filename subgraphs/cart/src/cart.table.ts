@@ -18,8 +18,8 @@
  * "carts untouched since before T that are due a reminder" is one Query per shard.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Item } from '../../../common/dynamo';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { rowReader, type Item, type Row } from '../../../common/dynamo';
 import type { Cart, CartLine } from './domain';
 
 export const REMINDER_INDEX = 'byReminderDue';
@@ -135,30 +135,7 @@ export function ownerItem(sub: string, cartId: string): Item {
 
 // ---- rows -> domain --------------------------------------------------------------------------
 
-type Row = Record<string, unknown>;
-
-export const rowOf = (item: Item): Row => unmarshall(item) as Row;
-
-function str(row: Row, field: string): string {
-  const value = row[field];
-  if (typeof value !== 'string') throw new Error(`cart item field ${field} is not a string`);
-  return value;
-}
-
-function optionalStr(row: Row, field: string): string | null {
-  const value = row[field];
-  return typeof value === 'string' ? value : null;
-}
-
-function num(row: Row, field: string): number {
-  const value = row[field];
-  if (typeof value !== 'number') throw new Error(`cart item field ${field} is not a number`);
-  return value;
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
+const { str, optionalStr, num, strings } = rowReader('cart item');
 
 function rowToLine(row: Row): CartLine {
   return {

@@ -1,4 +1,5 @@
 /** Carts as the cart service sees them (storage-neutral). */
+import type { UserError } from '../../../common/user-error';
 
 export interface CartLine {
   /** Unique within its cart; clients send it back to change or remove the line. */
@@ -53,18 +54,10 @@ export const cartErrorCodes = [
 ] as const;
 export type CartErrorCode = (typeof cartErrorCodes)[number];
 
-/** An expected business outcome, returned in a payload's `userErrors`. */
-export interface CartUserError {
-  code: CartErrorCode;
-  /** Path to the argument or input field at fault, for example ["lines", "0", "quantity"]. */
-  field: string[] | null;
-  message: string;
-}
-
 /** A cart mutation's result: the cart (null when there is none to show) and what went wrong. */
 export interface CartResult {
   cart: Cart | null;
-  userErrors: CartUserError[];
+  userErrors: UserError<CartErrorCode>[];
 }
 
 /** A variant as the catalog (the product service) describes it now. */
@@ -84,12 +77,4 @@ export interface CheckoutCart {
   ownerSub: string | null;
   version: number;
   lines: { variantId: string; quantity: number }[];
-}
-
-export function userError(
-  code: CartErrorCode,
-  message: string,
-  field: (string | number)[] | null,
-): CartUserError {
-  return { code, message, field: field ? field.map(String) : null };
 }

@@ -18,6 +18,7 @@
  * gives the claim back, so the next run tries again. A change to the cart meanwhile makes the
  * mark fail (the cart is due again from its new `updatedAt`, a new reminder later).
  */
+import { escapeHtml } from '../../../common/email';
 import type { Logger } from '../../../common/logger';
 import type { Mailer, MailMessage } from '../../../common/mail';
 import { formatMinorUnits } from '../../../common/money';
@@ -153,15 +154,6 @@ export class AbandonedCartReminders {
 }
 
 // ---- the email -----------------------------------------------------------------------------------
-
-function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /** The stable Message-ID of the reminder for one state of a cart. */
 export const reminderMessageId = (cart: Pick<Cart, 'id' | 'updatedAt'>) =>

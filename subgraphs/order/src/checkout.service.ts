@@ -25,12 +25,13 @@
  * that depends on things outside the input (the cart's contents, the stock, the card), and a
  * client following the advice "retry with the same key" would be stuck with it.
  */
+import { userError, type UserError } from '../../../common/user-error';
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
 import type { RequestContext } from '../../../common/context';
 import { inTransaction } from '../../../common/postgres';
-import type { CheckoutErrorCode, Order, PostalAddress, UserError } from './domain';
+import type { CheckoutErrorCode, Order, PostalAddress } from './domain';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -60,7 +61,7 @@ import type { PriceSource } from './product.client';
 import type { AccountSource } from './user.client';
 import { SubgraphCallError } from '../../../common/subgraph-client';
 import { stockByVariantIds, takeStock } from './stock.repository';
-import { checkAddress, normaliseEmail, validEmail, type AddressFields } from './validation';
+import { checkAddress, normaliseEmail, isEmailAddress, type AddressFields } from './validation';
 
 export interface CheckoutInput {
   cartId: string;
@@ -95,12 +96,6 @@ class CheckoutRejected extends Error {
     super('checkout rejected');
   }
 }
-
-const userError = (
-  code: CheckoutErrorCode,
-  message: string,
-  field: string[] | null,
-): UserError<CheckoutErrorCode> => ({ code, field, message });
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -425,7 +420,7 @@ function checkInput(
 ): CheckedInput | UserError<CheckoutErrorCode>[] {
   const problems: UserError<CheckoutErrorCode>[] = [];
   const email = input.email?.trim() ? normaliseEmail(input.email) : null;
-  if (email !== null && !validEmail(email)) {
+  if (email !== null && !isEmailAddress(email)) {
     problems.push(
       userError('EMAIL_REQUIRED', 'Enter a valid email address for the order confirmation.', [
         'input',

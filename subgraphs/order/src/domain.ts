@@ -20,14 +20,6 @@ export const adminErrorCodes = [
 ] as const;
 export type AdminErrorCode = (typeof adminErrorCodes)[number];
 
-/** An expected business outcome, returned in a payload's `userErrors`. */
-export interface UserError<C extends string> {
-  code: C;
-  /** Path to the argument or input field at fault, for example ["quantity"]. */
-  field: string[] | null;
-  message: string;
-}
-
 // ---- orders ---------------------------------------------------------------------------------
 
 export const orderStatuses = ['PAID', 'FULFILLED', 'CANCELLED', 'REFUNDED'] as const;

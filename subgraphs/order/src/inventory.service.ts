@@ -6,12 +6,13 @@
  * A stock change appends `search.stock_changed` to the outbox in its transaction, so the search
  * service refreshes the product's in-stock flag if and only if the change commits.
  */
+import type { UserError } from '../../../common/user-error';
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
 import type { RequestContext } from '../../../common/context';
 import { requireAdmin } from '../../../common/identity';
 import { inTransaction } from '../../../common/postgres';
-import type { AdminErrorCode, StockLevel, UserError } from './domain';
+import type { AdminErrorCode, StockLevel } from './domain';
 import type { OrderLoaders } from './loaders';
 import { OutboxEventType, searchStockChangedPayload } from './outbox/events';
 import { appendOutbox } from './outbox/outbox.repository';

@@ -10,6 +10,7 @@
  * FORBIDDEN, or UNAUTHENTICATED when not signed in); a guest order, whoever holds its id (ids
  * are random UUIDs, so holding one means having been given it). The same goes for cancelling.
  */
+import type { UserError } from '../../../common/user-error';
 import type { RequestContext } from '../../../common/context';
 import type { Pool } from 'pg';
 import { errors } from '../../../common/errors';
@@ -31,7 +32,6 @@ import type {
   OrderStatus,
   OrderStatusChange,
   Payment,
-  UserError,
 } from './domain';
 import type { OrderLoaders } from './loaders';
 import { orderEventPayload, OutboxEventType, searchStockChangedPayload } from './outbox/events';

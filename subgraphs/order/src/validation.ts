@@ -4,13 +4,7 @@
  */
 export { checkAddress, type AddressFields } from '../../../common/address';
 
-/** Trims and lower-cases an email address: the form orders keep. */
-export const normaliseEmail = (email: string) => email.trim().toLowerCase();
-
-/** local@domain.tld, no spaces or characters that would break a mail header, at most 254. */
-export function validEmail(email: string): boolean {
-  return email.length <= 254 && /^[^\s@<>",]+@[^\s@<>",.]+(\.[^\s@<>",.]+)+$/.test(email);
-}
+export { isEmailAddress, normaliseEmail } from '../../../common/email';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

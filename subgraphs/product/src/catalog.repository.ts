@@ -18,7 +18,7 @@ import {
   type TableDescription,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { batchGetAll, batchWriteAll, chunk, type Item } from '../../../common/dynamo';
+import { batchGetAll, batchWriteAll, chunk, rowOf, type Item } from '../../../common/dynamo';
 import type {
   Category,
   FeedPage,
@@ -34,7 +34,6 @@ import {
   changeFeedKeys,
   feedPosition,
   key,
-  rowOf,
   rowToCategory,
   rowToProduct,
   rowToReview,

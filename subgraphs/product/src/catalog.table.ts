@@ -35,8 +35,8 @@ import type {
   CreateTableCommandInput,
   GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Item } from '../../../common/dynamo';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { rowReader, type Item, type Row } from '../../../common/dynamo';
 import type {
   AssetRef,
   Category,
@@ -224,37 +224,7 @@ export function listingItems(product: Product): Item[] {
 
 // ---- rows -> domain --------------------------------------------------------------------------
 
-type Row = Record<string, unknown>;
-
-function str(row: Row, field: string): string {
-  const value = row[field];
-  if (typeof value !== 'string') throw new Error(`catalog item field ${field} is not a string`);
-  return value;
-}
-
-function optionalStr(row: Row, field: string): string | null {
-  const value = row[field];
-  return typeof value === 'string' ? value : null;
-}
-
-function num(row: Row, field: string): number {
-  const value = row[field];
-  if (typeof value !== 'number') throw new Error(`catalog item field ${field} is not a number`);
-  return value;
-}
-
-function list(row: Row, field: string): Row[] {
-  const value = row[field];
-  return Array.isArray(value)
-    ? (value.filter((v) => typeof v === 'object' && v !== null) as Row[])
-    : [];
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-export const rowOf = (item: Item): Row => unmarshall(item) as Row;
+const { str, optionalStr, num, list, strings } = rowReader('catalog item');
 
 export function rowToProduct(row: Row): Product {
   return {

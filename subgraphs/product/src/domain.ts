@@ -1,4 +1,5 @@
 /** The catalog's domain records, as the service layer sees them (storage-neutral). */
+import type { UserError } from '../../../common/user-error';
 
 export interface AssetRef {
   /** Object key under ASSET_BASE_URL (an S3 key behind the CDN). */
@@ -144,14 +145,6 @@ export type AdminErrorCode = (typeof adminErrorCodes)[number];
 /** What a shopper adding a review can get wrong; mirrored by the enum ReviewUserErrorCode. */
 export const reviewErrorCodes = ['INVALID_INPUT', 'NOT_FOUND', 'ALREADY_REVIEWED'] as const;
 export type ReviewErrorCode = (typeof reviewErrorCodes)[number];
-
-/** An expected business outcome, returned in a payload's `userErrors`. */
-export interface UserError<C extends string> {
-  code: C;
-  /** Path to the argument or input field at fault, for example ["input", "variants", "0", "sku"]. */
-  field: string[] | null;
-  message: string;
-}
 
 /** A product mutation's result: the product on success, the reasons otherwise. */
 export interface ProductResult {

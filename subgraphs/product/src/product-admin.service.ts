@@ -12,6 +12,7 @@
  *   4. add to the category's and the catalog's product counts (UpdateItem ADD);
  *   5. drop the cached records it touched and make cached listings stale.
  */
+import type { UserError } from '../../../common/user-error';
 import type { RequestContext } from '../../../common/context';
 import { randomUUID } from 'node:crypto';
 import { requireAdmin } from '../../../common/identity';
@@ -21,7 +22,6 @@ import type {
   ProductChanges,
   ProductDraft,
   ProductResult,
-  UserError,
   Variant,
 } from './domain';
 import {

@@ -3,6 +3,7 @@
  * every problem with the path of the field at fault, so one round trip reports them all.
  * Checks that need the store (does the category exist, is the slug free) are the services'.
  */
+import type { UserError } from '../../../common/user-error';
 import { parseMinorUnits } from '../../../common/money';
 import type {
   AssetRef,
@@ -11,7 +12,6 @@ import type {
   ProductOption,
   ReviewDraft,
   SelectedOption,
-  UserError,
 } from './domain';
 
 export const limits = {

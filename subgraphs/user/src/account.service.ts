@@ -6,7 +6,7 @@
 import type { RequestContext } from '../../../common/context';
 import { requireUser } from '../../../common/identity';
 import type { CognitoAccounts } from './cognito';
-import { userError, type AccountUserError, type Session } from './domain';
+import { accountError, type AccountUserError, type Session } from './domain';
 import type { SignInLimiter } from './rate-limit';
 import type { UserLoaders } from './loaders';
 import { checkName, emailError, normaliseEmail, passwordError } from './validation';
@@ -59,7 +59,7 @@ export class AccountService {
     if (!/^[0-9A-Za-z]{1,32}$/.test(code)) {
       return {
         confirmed: false,
-        ...failed(userError('CODE_MISMATCH', 'The confirmation code is not correct.', 'code')),
+        ...failed(accountError('CODE_MISMATCH', 'The confirmation code is not correct.', 'code')),
       };
     }
     const result = await this.accounts.confirmSignUp(email, code);
@@ -82,14 +82,17 @@ export class AccountService {
     if (input.password.length === 0) {
       return {
         session: null,
-        ...failed(userError('NOT_AUTHORIZED', 'The email address or password is not correct.')),
+        ...failed(accountError('NOT_AUTHORIZED', 'The email address or password is not correct.')),
       };
     }
     if (!(await this.limiter.admit(email, ctx.identity.clientIp))) {
       return {
         session: null,
         ...failed(
-          userError('RATE_LIMITED', 'Too many sign-in attempts. Wait a few minutes and try again.'),
+          accountError(
+            'RATE_LIMITED',
+            'Too many sign-in attempts. Wait a few minutes and try again.',
+          ),
         ),
       };
     }
@@ -107,7 +110,7 @@ export class AccountService {
       return {
         session: null,
         ...failed(
-          userError('NOT_AUTHORIZED', 'The session has ended. Sign in again.', 'refreshToken'),
+          accountError('NOT_AUTHORIZED', 'The session has ended. Sign in again.', 'refreshToken'),
         ),
       };
     }

@@ -15,7 +15,7 @@ import {
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Logger } from '../../../common/logger';
-import { userError, type AccountUserError, type Session } from './domain';
+import { accountError, type AccountUserError, type Session } from './domain';
 
 export type AccountResult<T> = { ok: true; value: T } | { ok: false; error: AccountUserError };
 
@@ -106,29 +106,29 @@ export function accountErrorFor(
 ): AccountUserError | null {
   const name = exceptionName(error);
   const message = error instanceof Error ? error.message : '';
-  if (throttled.has(name)) return userError('RATE_LIMITED', messages.rateLimited);
+  if (throttled.has(name)) return accountError('RATE_LIMITED', messages.rateLimited);
   switch (operation) {
     case 'signUp':
       if (name === 'UsernameExistsException')
-        return userError('USERNAME_EXISTS', messages.usernameExists, 'email');
+        return accountError('USERNAME_EXISTS', messages.usernameExists, 'email');
       if (name === 'InvalidPasswordException')
-        return userError('INVALID_PASSWORD', messages.invalidPassword, 'password');
+        return accountError('INVALID_PASSWORD', messages.invalidPassword, 'password');
       if (name === 'InvalidParameterException') {
         if (/password/i.test(message))
-          return userError('INVALID_PASSWORD', messages.invalidPassword, 'password');
+          return accountError('INVALID_PASSWORD', messages.invalidPassword, 'password');
         if (/email|username/i.test(message))
-          return userError('INVALID_EMAIL', messages.invalidEmail, 'email');
+          return accountError('INVALID_EMAIL', messages.invalidEmail, 'email');
       }
       return null;
     case 'confirmSignUp':
       if (name === 'CodeMismatchException' || name === 'ExpiredCodeException')
-        return userError('CODE_MISMATCH', messages.codeMismatch, 'code');
+        return accountError('CODE_MISMATCH', messages.codeMismatch, 'code');
       if (name === 'UserNotFoundException')
-        return userError('NOT_FOUND', messages.noSignUp, 'email');
+        return accountError('NOT_FOUND', messages.noSignUp, 'email');
       if (name === 'NotAuthorizedException')
-        return userError('NOT_AUTHORIZED', messages.cannotConfirm, 'email');
+        return accountError('NOT_AUTHORIZED', messages.cannotConfirm, 'email');
       if (name === 'InvalidParameterException' && /email|username/i.test(message))
-        return userError('INVALID_EMAIL', messages.invalidEmail, 'email');
+        return accountError('INVALID_EMAIL', messages.invalidEmail, 'email');
       return null;
     case 'signIn':
       if (
@@ -138,15 +138,15 @@ export function accountErrorFor(
         name === 'InvalidPasswordException' ||
         name === 'PasswordResetRequiredException'
       )
-        return userError('NOT_AUTHORIZED', messages.wrongCredentials);
+        return accountError('NOT_AUTHORIZED', messages.wrongCredentials);
       if (name === 'UserNotConfirmedException')
-        return userError('USER_NOT_CONFIRMED', messages.notConfirmed, 'email');
+        return accountError('USER_NOT_CONFIRMED', messages.notConfirmed, 'email');
       if (name === 'InvalidParameterException' && /email|username/i.test(message))
-        return userError('INVALID_EMAIL', messages.invalidEmail, 'email');
+        return accountError('INVALID_EMAIL', messages.invalidEmail, 'email');
       return null;
     case 'refreshSession':
       if (name === 'NotAuthorizedException' || name === 'UserNotFoundException')
-        return userError('NOT_AUTHORIZED', messages.sessionEnded, 'refreshToken');
+        return accountError('NOT_AUTHORIZED', messages.sessionEnded, 'refreshToken');
       return null;
   }
 }
@@ -258,7 +258,7 @@ export class CognitoAccountsClient implements CognitoAccounts {
       this.logger.warn('cognito asked for a sign-in challenge', {
         challenge: result.value.ChallengeName ?? 'none',
       });
-      return { ok: false, error: userError('NOT_AUTHORIZED', messages.wrongCredentials) };
+      return { ok: false, error: accountError('NOT_AUTHORIZED', messages.wrongCredentials) };
     }
     return { ok: true, value: session };
   }

@@ -12,6 +12,11 @@ export type AccountUserErrorCode =
   | 'INVALID_INPUT'
   | 'RATE_LIMITED';
 
+/**
+ * An expected outcome of an account operation. Unlike the other subgraphs' `UserError`
+ * (common/user-error.ts), whose `field` is a path, the public `AccountUserError.field` names one
+ * input field, so this shape is the user service's own.
+ */
 export interface AccountUserError {
   code: AccountUserErrorCode;
   /** The input field the error is about (`email`, `countryCode`), or null. */
@@ -19,7 +24,7 @@ export interface AccountUserError {
   message: string;
 }
 
-export const userError = (
+export const accountError = (
   code: AccountUserErrorCode,
   message: string,
   field: string | null = null,

@@ -17,7 +17,7 @@ import {
   promoteNewestAddress,
 } from './address.repository';
 import type { CognitoAccounts } from './cognito';
-import { userError, type AccountUserError, type Address, type User } from './domain';
+import { accountError, type AccountUserError, type Address, type User } from './domain';
 import type { UserLoaders } from './loaders';
 import { insertProfileIfMissing, lockProfile, updateProfileName } from './profile.repository';
 import { checkAddress, checkName, isUuid, type AddressFields } from './validation';
@@ -25,7 +25,7 @@ import { checkAddress, checkName, isUuid, type AddressFields } from './validatio
 /** Saved addresses per user, at most. */
 export const MAX_ADDRESSES = 50;
 
-const notFound = () => userError('NOT_FOUND', 'You have no address with this id.', 'id');
+const notFound = () => accountError('NOT_FOUND', 'You have no address with this id.', 'id');
 
 export class UserService {
   constructor(
@@ -125,7 +125,7 @@ export class UserService {
       return {
         address: null,
         userErrors: [
-          userError(
+          accountError(
             'INVALID_INPUT',
             `You can save at most ${MAX_ADDRESSES} addresses; remove one first.`,
           ),

@@ -1,17 +1,18 @@
 /** Input rules checked before anything reaches Cognito or PostgreSQL. */
+import { isEmailAddress } from '../../../common/email';
 import {
   checkAddress as checkPostalAddress,
   type AddressFields as PostalFields,
 } from '../../../common/address';
-import { userError, type AccountUserError, type NewAddress } from './domain';
+import { accountError, type AccountUserError, type NewAddress } from './domain';
 
-/** Trims and lower-cases: the form Cognito and the rate limit see. */
-export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+export { normaliseEmail } from '../../../common/email';
 
-/** A pragmatic address check (local@domain.tld, no spaces, at most 254 characters). */
+/** INVALID_EMAIL unless the address passes the store's one address check. */
 export function emailError(email: string): AccountUserError | null {
-  const ok = email.length <= 254 && /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(email);
-  return ok ? null : userError('INVALID_EMAIL', 'Enter a valid email address.', 'email');
+  return isEmailAddress(email)
+    ? null
+    : accountError('INVALID_EMAIL', 'Enter a valid email address.', 'email');
 }
 
 /**
@@ -30,7 +31,7 @@ export function passwordError(password: string): AccountUserError | null {
     password.trim() === password;
   return ok
     ? null
-    : userError(
+    : accountError(
         'INVALID_PASSWORD',
         'Choose a stronger password: at least 8 characters, with upper and lower case letters, a digit and a symbol.',
         'password',
@@ -42,9 +43,9 @@ export const NAME_MAX = 100;
 /** A person's name: trimmed, 1 to 100 characters. */
 export function checkName(raw: string, field = 'name'): { name: string } | AccountUserError {
   const name = raw.trim();
-  if (name.length === 0) return userError('INVALID_INPUT', 'Enter a name.', field);
+  if (name.length === 0) return accountError('INVALID_INPUT', 'Enter a name.', field);
   if (name.length > NAME_MAX)
-    return userError('INVALID_INPUT', `A name has at most ${NAME_MAX} characters.`, field);
+    return accountError('INVALID_INPUT', `A name has at most ${NAME_MAX} characters.`, field);
   return { name };
 }
 
@@ -55,7 +56,7 @@ export interface AddressFields extends PostalFields {
 /** Trims every field (blank optional fields become null) and checks them; the first problem wins. */
 export function checkAddress(input: AddressFields): NewAddress | AccountUserError {
   const checked = checkPostalAddress(input);
-  if ('message' in checked) return userError('INVALID_INPUT', checked.message, checked.field);
+  if ('message' in checked) return accountError('INVALID_INPUT', checked.message, checked.field);
   return { ...checked, isDefault: input.isDefault === true };
 }
 

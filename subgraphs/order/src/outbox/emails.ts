@@ -3,6 +3,7 @@
  * lines and the totals. Amounts are computed in minor units (never floating point) and shown as
  * the API shows them, "19.99 USD".
  */
+import { escapeHtml } from '../../../../common/email';
 import { formatMinorUnits, parseMinorUnits } from '../../../../common/money';
 import {
   OutboxEventType,
@@ -27,15 +28,6 @@ function lineTotal(unit: MoneyPayload, quantity: number): MoneyPayload | null {
   const total = minor * quantity * (negative ? -1 : 1);
   if (!Number.isSafeInteger(total)) return null;
   return { amount: formatMinorUnits(total), currencyCode: unit.currencyCode };
-}
-
-function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 interface Wording {

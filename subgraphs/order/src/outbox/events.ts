@@ -5,6 +5,7 @@
  * defensively: a row is data written by another version of the service, not a type the compiler
  * has checked.
  */
+import { isEmailAddress } from '../../../../common/email';
 import { formatMinorUnits } from '../../../../common/money';
 import type { Order, OrderLine } from '../domain';
 
@@ -133,12 +134,10 @@ function money(value: unknown, type: string, what: string): MoneyPayload {
   return { amount, currencyCode };
 }
 
-const EMAIL = /^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/;
-
 export function parseOrderEvent(type: string, payload: unknown): OrderEventPayload {
   const p = object(payload, type, 'the payload');
   const email = text(p.email, type, 'email').trim();
-  if (!EMAIL.test(email)) throw new InvalidPayloadError(type, 'email is not an email address');
+  if (!isEmailAddress(email)) throw new InvalidPayloadError(type, 'email is not an email address');
   const number = p.number;
   if (!(typeof number === 'number' && Number.isSafeInteger(number)) && typeof number !== 'string') {
     throw new InvalidPayloadError(type, 'number must be a string or an integer');
