@@ -1,19 +1,15 @@
 /**
- * Cart rules. Every method takes the request context first; resolvers call exactly one method.
- *
- * Concurrency: a cart is one DynamoDB item with a `version`. A change reads the cart, computes
- * the new one and writes it on condition that the version is still the one it read; when another
- * request won the race, it reads again and recomputes, a bounded number of times. So concurrent
- * changes to one cart all land, each applied to the result of the ones before it.
+ * The cart service. Every method takes the request context first; resolvers call exactly one
+ * method. Inputs are checked and the catalog and stock read here; what a change does to the
+ * lines is in cart.rules.ts, and how it is written despite concurrent writers in cart.writer.ts.
  *
  * Access: a guest cart (no owner) is open to whoever holds its unguessable id; a shopper's cart
  * only to that shopper. Anyone else gets what they would get for an id that does not exist.
  */
 import { userError, type UserError } from '../../../common/user-error';
 import type { RequestContext } from '../../../common/context';
-import { randomBytes } from 'node:crypto';
 import { errors } from '../../../common/errors';
-import { requireServiceOrAdmin, requireUser, type Viewer } from '../../../common/identity';
+import { requireServiceOrAdmin, requireUser } from '../../../common/identity';
 import { Money } from '../../../common/money';
 import {
   MAX_LINES,
@@ -25,16 +21,23 @@ import {
   type CatalogVariant,
   type CheckoutCart,
 } from './domain';
-import type { CartLoaders } from './loaders';
 import {
-  deleteCart,
-  getCart,
-  getOwnerCartIds,
-  putCart,
-  putOwnerCartId,
-  WriteConflict,
-  type CartTable,
-} from './cart.repository';
+  addLines,
+  canUse,
+  checkLinesToAdd,
+  checkOut,
+  groupByVariant,
+  mergeLines,
+  missingLines,
+  removeLines,
+  updateLines,
+  validQuantity,
+  type LineInput,
+  type LineUpdateInput,
+} from './cart.rules';
+import type { CartLoaders } from './loaders';
+import { deleteCart, putCart, type CartTable } from './cart.repository';
+import { cartNotFound, CartWriter, isCartId } from './cart.writer';
 
 export interface CartSettings {
   /** A cart expires this many days after its last change (CART_TTL_DAYS). */
@@ -45,83 +48,20 @@ export interface CartSettings {
   maxWriteAttempts?: number;
 }
 
-export interface LineInput {
-  variantId: string;
-  quantity: number;
-}
-
-export interface LineUpdateInput {
-  id: string;
-  quantity: number;
-}
-
 export interface LineCost {
   amountPerQuantity: Money;
   subtotalAmount: Money;
 }
 
-/** What a change computes from the cart it read: new contents (null: nothing to write). */
-interface Change {
-  changes: Pick<Cart, 'lines'> & Partial<Pick<Cart, 'absorbed' | 'checkedOutOrders'>>;
-}
-type Outcome = (Change | { changes: null }) & { userErrors: UserError<CartErrorCode>[] };
-
-const DAY_MS = 86_400_000;
-/** How many merged guest carts and checked-out orders a cart remembers, for idempotency. */
-const REMEMBERED = 20;
-
-/** 144 random bits, base64url: 24 characters. */
-export const newCartId = () => randomBytes(18).toString('base64url');
-export const isCartId = (id: string) => /^[A-Za-z0-9_-]{24}$/.test(id);
-const newLineId = () => randomBytes(9).toString('base64url');
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const cartNotFound = (): CartResult => ({
-  cart: null,
-  userErrors: [userError('CART_NOT_FOUND', 'There is no cart with this id.', ['cartId'])],
-});
-
-const sameLines = (a: readonly CartLine[], b: readonly CartLine[]) =>
-  a.length === b.length &&
-  a.every((line, i) => line.id === b[i].id && line.quantity === b[i].quantity);
-
-const validQuantity = (quantity: number, min: number) =>
-  Number.isInteger(quantity) && quantity >= min && quantity <= MAX_LINE_QUANTITY;
-
-/** The viewer may see and change this cart. */
-function canUse(viewer: Viewer, cart: Cart): boolean {
-  if (cart.mergingInto !== null) return false;
-  if (cart.ownerSub === null) return true;
-  return viewer.kind === 'user' && viewer.sub === cart.ownerSub;
-}
-
-/** Variant ids in input order, with the summed quantity and the first input index of each. */
-function groupByVariant(lines: readonly LineInput[]) {
-  const grouped = new Map<string, { quantity: number; index: number }>();
-  lines.forEach((line, index) => {
-    const seen = grouped.get(line.variantId);
-    if (seen) seen.quantity += line.quantity;
-    else grouped.set(line.variantId, { quantity: line.quantity, index });
-  });
-  return grouped;
-}
-
-function capMessage(available: number, kept: number): string {
-  return available === 0
-    ? 'This variant is out of stock, so none is in the cart.'
-    : `Only ${available} of this variant can be bought now; the cart holds ${kept}.`;
-}
-
 export class CartService {
-  private readonly maxWriteAttempts: number;
+  private readonly writer: CartWriter;
 
   constructor(
     private readonly db: CartTable,
     private readonly settings: CartSettings,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.maxWriteAttempts = settings.maxWriteAttempts ?? 20;
+    this.writer = new CartWriter(db, settings, now);
   }
 
   // ---- reads --------------------------------------------------------------------------------
@@ -204,24 +144,25 @@ export class CartService {
     ctx: RequestContext<CartLoaders>,
     lines: readonly LineInput[],
   ): Promise<CartResult> {
-    const problems = this.checkLinesToAdd(lines, ['input', 'lines']);
+    const problems = checkLinesToAdd(lines, ['input', 'lines']);
     if (problems.length > 0) return { cart: null, userErrors: problems };
     const grouped = groupByVariant(lines);
     const unknown = await this.unknownVariants(ctx, grouped, ['input', 'lines']);
     if (unknown.length > 0) return { cart: null, userErrors: unknown };
     const stock = await this.stock(ctx, [...grouped.keys()]);
-    const add = (cart: Cart) => this.addLines(cart, grouped, stock, ['input', 'lines']);
+    const addedAt = this.now().toISOString();
+    const add = (cart: Cart) => addLines(cart, grouped, stock, ['input', 'lines'], addedAt);
 
     if (ctx.identity.viewer.kind === 'user') {
-      const own = await this.ownerCart(ctx.identity.viewer.sub);
+      const own = await this.writer.ownerCart(ctx.identity.viewer.sub);
       if (lines.length === 0) {
         ctx.loaders.cart.clear(own.id).prime(own.id, own);
         return { cart: own, userErrors: [] };
       }
-      return this.change(ctx, own.id, own, (c) => c.ownerSub === own.ownerSub, add);
+      return this.writer.change(ctx, own.id, own, (c) => c.ownerSub === own.ownerSub, add);
     }
 
-    const empty = this.emptyCart(null);
+    const empty = this.writer.emptyCart(null);
     const outcome = add(empty);
     const cart: Cart = { ...empty, ...outcome.changes };
     await putCart(this.db, cart, null);
@@ -237,18 +178,18 @@ export class CartService {
   ): Promise<CartResult> {
     const current = await this.cart(ctx, cartId);
     if (!current) return cartNotFound();
-    const problems = this.checkLinesToAdd(lines, ['lines']);
+    const problems = checkLinesToAdd(lines, ['lines']);
     if (problems.length > 0) return { cart: current, userErrors: problems };
     const grouped = groupByVariant(lines);
     const unknown = await this.unknownVariants(ctx, grouped, ['lines']);
     if (unknown.length > 0) return { cart: current, userErrors: unknown };
     const stock = await this.stock(ctx, [...grouped.keys()]);
-    return this.change(
+    return this.writer.change(
       ctx,
       cartId,
       current,
       (cart) => canUse(ctx.identity.viewer, cart),
-      (cart) => this.addLines(cart, grouped, stock, ['lines']),
+      (cart) => addLines(cart, grouped, stock, ['lines'], this.now().toISOString()),
     );
   }
 
@@ -275,7 +216,7 @@ export class CartService {
           ],
     );
     if (problems.length > 0) return { cart: current, userErrors: problems };
-    const missing = this.missingLines(
+    const missing = missingLines(
       current,
       updates.map((u) => u.id),
       (i) => ['lines', i, 'id'],
@@ -287,42 +228,12 @@ export class CartService {
     });
     const stock = await this.stock(ctx, [...new Set(raised)]);
 
-    return this.change(
+    return this.writer.change(
       ctx,
       cartId,
       current,
       (cart) => canUse(ctx.identity.viewer, cart),
-      (cart) => {
-        const gone = this.missingLines(
-          cart,
-          updates.map((u) => u.id),
-          (i) => ['lines', i, 'id'],
-        );
-        if (gone.length > 0) return { changes: null, userErrors: gone };
-        const userErrors: UserError<CartErrorCode>[] = [];
-        const wanted = new Map<string, { quantity: number; index: number }>();
-        updates.forEach((u, index) => wanted.set(u.id, { quantity: u.quantity, index }));
-        const lines = cart.lines.flatMap((line) => {
-          const update = wanted.get(line.id);
-          if (!update) return [line];
-          let quantity = update.quantity;
-          const available = stock.get(line.variantId);
-          if (quantity > line.quantity && available !== undefined && quantity > available) {
-            quantity = Math.max(available, 0);
-            userErrors.push(
-              userError('INSUFFICIENT_STOCK', capMessage(available, quantity), [
-                'lines',
-                update.index,
-                'quantity',
-              ]),
-            );
-          }
-          return quantity === 0 ? [] : [{ ...line, quantity }];
-        });
-        return sameLines(lines, cart.lines)
-          ? { changes: null, userErrors }
-          : { changes: { lines }, userErrors };
-      },
+      (cart) => updateLines(cart, updates, stock),
     );
   }
 
@@ -337,22 +248,14 @@ export class CartService {
     }
     const current = await this.cart(ctx, cartId);
     if (!current) return cartNotFound();
-    const missing = this.missingLines(current, lineIds, (i) => ['lineIds', i]);
+    const missing = missingLines(current, lineIds, (i) => ['lineIds', i]);
     if (missing.length > 0) return { cart: current, userErrors: missing };
-    const removing = new Set(lineIds);
-    return this.change(
+    return this.writer.change(
       ctx,
       cartId,
       current,
       (cart) => canUse(ctx.identity.viewer, cart),
-      (cart) => {
-        const gone = this.missingLines(cart, lineIds, (i) => ['lineIds', i]);
-        if (gone.length > 0) return { changes: null, userErrors: gone };
-        return {
-          changes: { lines: cart.lines.filter((l) => !removing.has(l.id)) },
-          userErrors: [],
-        };
-      },
+      (cart) => removeLines(cart, lineIds),
     );
   }
 
@@ -380,20 +283,20 @@ export class CartService {
       ctx,
       guest.lines.map((l) => l.variantId),
     );
-    const frozen = await this.freeze(guest, viewer.sub);
+    const frozen = await this.writer.freeze(guest, viewer.sub);
     if (!frozen) return cartNotFound();
     const stock = await this.stock(
       ctx,
       frozen.lines.map((l) => l.variantId),
     );
 
-    const own = await this.ownerCart(viewer.sub);
-    const result = await this.change(
+    const own = await this.writer.ownerCart(viewer.sub);
+    const result = await this.writer.change(
       ctx,
       own.id,
       own,
       (cart) => cart.ownerSub === viewer.sub,
-      (cart) => this.mergeLines(cart, frozen, stock),
+      (cart) => mergeLines(cart, frozen, stock),
     );
     if (!result.cart) throw new Error(`cart ${own.id} of ${viewer.sub} vanished during a merge`);
     await deleteCart(this.db, frozen.id);
@@ -434,133 +337,14 @@ export class CartService {
     if (!isCartId(id)) return true;
     const current = await ctx.loaders.cart.load(id);
     if (!current) return true;
-    await this.change(
+    await this.writer.change(
       ctx,
       id,
       current,
       () => true,
-      (cart) =>
-        cart.checkedOutOrders.includes(orderId)
-          ? { changes: null, userErrors: [] }
-          : {
-              changes: {
-                lines: [],
-                checkedOutOrders: [...cart.checkedOutOrders, orderId].slice(-REMEMBERED),
-              },
-              userErrors: [],
-            },
+      (cart) => checkOut(cart, orderId),
     );
     return true;
-  }
-
-  // ---- the rules ----------------------------------------------------------------------------
-
-  private checkLinesToAdd(lines: readonly LineInput[], path: string[]): UserError<CartErrorCode>[] {
-    if (lines.length > MAX_LINES) {
-      throw errors.badUserInput(`At most ${MAX_LINES} lines can be added at once.`, path[0]);
-    }
-    return lines.flatMap((line, i) =>
-      validQuantity(line.quantity, 1)
-        ? []
-        : [
-            userError(
-              'INVALID_QUANTITY',
-              `The quantity must be a whole number from 1 to ${MAX_LINE_QUANTITY}.`,
-              [...path, i, 'quantity'],
-            ),
-          ],
-    );
-  }
-
-  /**
-   * Adds quantities per variant: each resulting line must stay within MAX_LINE_QUANTITY (else
-   * INVALID_QUANTITY and nothing changes) and is capped at the stock (INSUFFICIENT_STOCK).
-   */
-  private addLines(
-    cart: Cart,
-    grouped: Map<string, { quantity: number; index: number }>,
-    stock: Map<string, number>,
-    path: string[],
-  ): Outcome {
-    const tooMany = [...grouped].flatMap(([variantId, { quantity, index }]) => {
-      const existing = cart.lines.find((l) => l.variantId === variantId)?.quantity ?? 0;
-      return existing + quantity > MAX_LINE_QUANTITY
-        ? [
-            userError(
-              'INVALID_QUANTITY',
-              `A line holds at most ${MAX_LINE_QUANTITY} units; this would make ${existing + quantity}.`,
-              [...path, index, 'quantity'],
-            ),
-          ]
-        : [];
-    });
-    if (tooMany.length > 0) return { changes: null, userErrors: tooMany };
-
-    const userErrors: UserError<CartErrorCode>[] = [];
-    const lines = cart.lines.map((l) => ({ ...l }));
-    const addedAt = this.now().toISOString();
-    for (const [variantId, { quantity, index }] of grouped) {
-      const line = lines.find((l) => l.variantId === variantId);
-      const wanted = (line?.quantity ?? 0) + quantity;
-      const available = stock.get(variantId) ?? 0;
-      const kept = Math.min(wanted, available);
-      if (kept < wanted) {
-        userErrors.push(
-          userError('INSUFFICIENT_STOCK', capMessage(available, kept), [
-            ...path,
-            index,
-            'quantity',
-          ]),
-        );
-      }
-      if (line) line.quantity = kept;
-      else if (kept > 0) lines.push({ id: newLineId(), variantId, quantity: kept, addedAt });
-    }
-    const next = lines.filter((l) => l.quantity > 0);
-    if (next.length > MAX_LINES && next.length > cart.lines.length) {
-      throw errors.badUserInput(`A cart holds at most ${MAX_LINES} different variants.`, path[0]);
-    }
-    return sameLines(next, cart.lines)
-      ? { changes: null, userErrors }
-      : { changes: { lines: next }, userErrors };
-  }
-
-  /** The guest cart's lines added to the shopper's, per variant, capped by stock. */
-  private mergeLines(cart: Cart, guest: Cart, stock: Map<string, number>): Outcome {
-    if (cart.absorbed.includes(guest.id)) return { changes: null, userErrors: [] };
-    const userErrors: UserError<CartErrorCode>[] = [];
-    const lines = cart.lines.map((l) => ({ ...l }));
-    for (const guestLine of guest.lines) {
-      const line = lines.find((l) => l.variantId === guestLine.variantId);
-      const wanted = (line?.quantity ?? 0) + guestLine.quantity;
-      const available = stock.get(guestLine.variantId) ?? 0;
-      const kept = Math.min(wanted, available, MAX_LINE_QUANTITY);
-      if (kept < wanted) {
-        userErrors.push(userError('INSUFFICIENT_STOCK', capMessage(available, kept), null));
-      }
-      if (line) line.quantity = kept;
-      else if (kept > 0) lines.push({ ...guestLine, id: newLineId(), quantity: kept });
-    }
-    return {
-      changes: {
-        lines: lines.filter((l) => l.quantity > 0),
-        absorbed: [...cart.absorbed, guest.id].slice(-REMEMBERED),
-      },
-      userErrors,
-    };
-  }
-
-  private missingLines(
-    cart: Cart,
-    lineIds: readonly string[],
-    field: (index: number) => (string | number)[],
-  ): UserError<CartErrorCode>[] {
-    const present = new Set(cart.lines.map((l) => l.id));
-    return lineIds.flatMap((id, i) =>
-      present.has(id)
-        ? []
-        : [userError('LINE_NOT_FOUND', 'This cart has no line with this id.', field(i))],
-    );
   }
 
   private async unknownVariants(
@@ -601,115 +385,5 @@ export class CartService {
     const found = await ctx.loaders.stock.loadMany(ids);
     if (found.some((v) => v instanceof Error)) throw errors.subgraphUnavailable('order');
     return new Map(ids.map((id, i) => [id, found[i] as number]));
-  }
-
-  // ---- writing -------------------------------------------------------------------------------
-
-  private emptyCart(ownerSub: string | null): Cart {
-    const now = this.now();
-    return {
-      id: newCartId(),
-      version: 1,
-      ownerSub,
-      lines: [],
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + this.settings.ttlDays * DAY_MS).toISOString(),
-      remindedAt: null,
-      reminderClaimedUntil: null,
-      mergingInto: null,
-      absorbed: [],
-      checkedOutOrders: [],
-    };
-  }
-
-  /** The cart after a change: next version, new timestamps, due a reminder again. */
-  private touch(cart: Cart, changes: Change['changes']): Cart {
-    const now = this.now();
-    return {
-      ...cart,
-      ...changes,
-      version: cart.version + 1,
-      updatedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + this.settings.ttlDays * DAY_MS).toISOString(),
-      remindedAt: null,
-      reminderClaimedUntil: null,
-    };
-  }
-
-  /**
-   * Applies `apply` to the cart and writes the result on condition that nobody wrote in
-   * between; otherwise reads again and retries. `first` is a fresh read to start from.
-   */
-  private async change(
-    ctx: RequestContext<CartLoaders>,
-    id: string,
-    first: Cart,
-    allowed: (cart: Cart) => boolean,
-    apply: (cart: Cart) => Outcome,
-  ): Promise<CartResult> {
-    let cart: Cart | null = first;
-    for (let attempt = 0; attempt < this.maxWriteAttempts; attempt++) {
-      if (attempt > 0) {
-        await sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
-        cart = await getCart(this.db, id, this.now());
-      }
-      if (!cart || !allowed(cart)) {
-        ctx.loaders.cart.clear(id);
-        return cartNotFound();
-      }
-      const outcome = apply(cart);
-      if (!outcome.changes) return { cart, userErrors: outcome.userErrors };
-      const next = this.touch(cart, outcome.changes);
-      try {
-        await putCart(this.db, next, cart.version);
-      } catch (error) {
-        if (error instanceof WriteConflict) continue;
-        throw error;
-      }
-      ctx.loaders.cart.clear(id).prime(id, next);
-      return { cart: next, userErrors: outcome.userErrors };
-    }
-    throw new Error(
-      `cart ${id}: still losing to concurrent writers after ${this.maxWriteAttempts} attempts`,
-    );
-  }
-
-  /**
-   * The shopper's cart, created when they have none (or theirs has expired). The owner pointer
-   * is written on condition, so concurrent first requests end with one cart; a loser deletes
-   * the cart it created and takes the winner's.
-   */
-  private async ownerCart(sub: string): Promise<Cart> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const pointer = (await getOwnerCartIds(this.db, [sub])).get(sub) ?? null;
-      if (pointer) {
-        const cart = await getCart(this.db, pointer, this.now());
-        if (cart && cart.ownerSub === sub) return cart;
-      }
-      const fresh = this.emptyCart(sub);
-      await putCart(this.db, fresh, null);
-      if (await putOwnerCartId(this.db, sub, fresh.id, pointer)) return fresh;
-      await deleteCart(this.db, fresh.id);
-    }
-    throw new Error(`could not settle the cart of ${sub}`);
-  }
-
-  /** Freezes a guest cart for a merge into `sub`'s cart; null when it is no longer mergeable. */
-  private async freeze(guest: Cart, sub: string): Promise<Cart | null> {
-    let cart: Cart | null = guest;
-    for (let attempt = 0; attempt < this.maxWriteAttempts; attempt++) {
-      if (attempt > 0) cart = await getCart(this.db, guest.id, this.now());
-      if (!cart || cart.ownerSub !== null) return null;
-      if (cart.mergingInto !== null) return cart.mergingInto === sub ? cart : null;
-      const frozen: Cart = { ...cart, version: cart.version + 1, mergingInto: sub };
-      try {
-        await putCart(this.db, frozen, cart.version);
-        return frozen;
-      } catch (error) {
-        if (!(error instanceof WriteConflict)) throw error;
-      }
-    }
-    throw new Error(`cart ${guest.id}: could not be frozen for a merge`);
   }
 }
