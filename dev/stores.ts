@@ -3,6 +3,7 @@
  * not configured (dynalite for DynamoDB, PostgreSQL from npm). Shared by `npm start` and the
  * benchmark.
  */
+import { ensureTable } from '../subgraphs/product/src/catalog.table';
 import 'reflect-metadata';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -17,7 +18,6 @@ import type { Logger } from '../common/logger';
 import { createPool } from '../common/postgres';
 import { migrateOrderDatabase } from '../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../subgraphs/user/src/server';
-import { ensureTable } from '../subgraphs/product/src/catalog.repository';
 import { seedCatalog } from './seed/write';
 
 /** The local admin's password when DEV_ADMIN_PASSWORD is unset (written in the README). */

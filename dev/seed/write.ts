@@ -3,24 +3,22 @@
  * stock to the order service's PostgreSQL table. Idempotent: every item has a fixed key, stock
  * is an upsert, and a marker records what was applied so a second run is a no-op.
  */
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Pool } from 'pg';
-import type { Item } from '../../common/dynamo';
-import type { Logger } from '../../common/logger';
-import { upsertStock } from '../../subgraphs/order/src/stock.repository';
-import type { CatalogTable } from '../../subgraphs/product/src/catalog.repository';
-import { writeItems } from '../../subgraphs/product/src/catalog.repository';
 import {
   categoryItem,
-  key,
   listingItems,
   productItem,
   reviewItem,
   skuItem,
   slugItem,
-  toKey,
   variantItem,
-} from '../../subgraphs/product/src/catalog.table';
+} from '../../subgraphs/product/src/catalog.items';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Pool } from 'pg';
+import type { Item } from '../../common/dynamo';
+import type { Logger } from '../../common/logger';
+import { upsertStock } from '../../subgraphs/order/src/stock.repository';
+import { writeItems } from '../../subgraphs/product/src/catalog.repository';
+import { key, toKey, type CatalogTable } from '../../subgraphs/product/src/catalog.table';
 import { generateCatalog, seedCategories, type GeneratedProduct } from './generate';
 
 export interface SeedOptions {

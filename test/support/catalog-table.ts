@@ -1,8 +1,9 @@
 /** A catalog table of a test's own: the demo categories, no products, a zero product count. */
+import { categoryItem } from '../../subgraphs/product/src/catalog.items';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable, writeItems } from '../../subgraphs/product/src/catalog.repository';
+import { writeItems } from '../../subgraphs/product/src/catalog.repository';
 import { seedCategories } from '../../dev/seed/generate';
-import { categoryItem, key, toKey } from '../../subgraphs/product/src/catalog.table';
+import { key, toKey, ensureTable } from '../../subgraphs/product/src/catalog.table';
 
 export async function createEmptyCatalog(client: DynamoDBClient, name: string): Promise<void> {
   const table = { client, name };

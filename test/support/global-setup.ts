@@ -2,6 +2,7 @@
  * Once per test run: checks PostgreSQL and Redis answer (failing the run when they do not),
  * recreates the test database, starts an in-memory dynalite, and seeds the demo catalog.
  */
+import { ensureTable } from '../../subgraphs/product/src/catalog.table';
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,7 +18,6 @@ import { migrateOrderDatabase } from '../../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../../subgraphs/user/src/server';
 import { createSearchPool, migrateSearchDatabase } from '../../subgraphs/search/src/server';
 import { demoDocuments, indexDocuments } from '../../dev/seed/search-index';
-import { ensureTable } from '../../subgraphs/product/src/catalog.repository';
 import { seedCatalog } from '../../dev/seed/write';
 import { testDatabaseUrl, testServices } from './services';
 

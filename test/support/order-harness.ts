@@ -12,6 +12,7 @@
  *
  * Stock, orders and the test payment provider's ledger are in the test PostgreSQL.
  */
+import { ensureCartTable } from '../../subgraphs/cart/src/cart.table';
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,6 @@ import { serveSubgraph, type SubgraphOptions } from '../../common/subgraph';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { startGateway } from '../../gateway/src/server';
 import { subgraphCatalog } from '../../subgraphs/cart/src/product.client';
-import { ensureCartTable } from '../../subgraphs/cart/src/cart.repository';
 import { buildCartSchema, createCartSubgraph } from '../../subgraphs/cart/src/server';
 import { buildProductSchema, createProductSubgraph } from '../../subgraphs/product/src/server';
 import { orderServiceStockWriter } from '../../subgraphs/product/src/order.client';

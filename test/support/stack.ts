@@ -2,6 +2,7 @@
  * Starts the gateway and the subgraphs in this process on free ports, against the test stores,
  * and counts what reaches DynamoDB and PostgreSQL so tests can assert on batching.
  */
+import { ensureCartTable } from '../../subgraphs/cart/src/cart.table';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,7 +27,6 @@ import { orderServiceStockWriter } from '../../subgraphs/product/src/order.clien
 import { CognitoAccountsClient, createCognitoClient } from '../../subgraphs/user/src/cognito';
 import { createUserSubgraph } from '../../subgraphs/user/src/server';
 import { subgraphCatalog } from '../../subgraphs/cart/src/product.client';
-import { ensureCartTable } from '../../subgraphs/cart/src/cart.repository';
 import { createCartSubgraph } from '../../subgraphs/cart/src/server';
 import type { CatalogIndexer } from '../../subgraphs/search/src/indexer';
 import {

@@ -5,38 +5,18 @@
  * treat a cart past its `ttl` as absent (DynamoDB's TTL deletion runs in the background, and
  * the local stand-in has none).
  */
+import { cartItem, ownerItem, rowToCart, rowTtl } from './cart.items';
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
   UpdateItemCommand,
-  UpdateTimeToLiveCommand,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { batchGetAll, rowOf, type Item } from '../../../common/dynamo';
-import type { Logger } from '../../../common/logger';
 import type { Cart } from './domain';
-import {
-  REMINDER_INDEX,
-  cartItem,
-  key,
-  ownerItem,
-  rowToCart,
-  rowTtl,
-  tableDefinition,
-  toKey,
-} from './cart.table';
-
-export interface CartTable {
-  client: DynamoDBClient;
-  name: string;
-}
+import { REMINDER_INDEX, key, toKey, type CartTable } from './cart.table';
 
 /** Another writer changed the item between our read and our write. */
 export class WriteConflict extends Error {
@@ -49,53 +29,6 @@ export class WriteConflict extends Error {
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
-
-/** Creates the table (with its index and TTL) unless it exists; waits until it is active. */
-export async function ensureCartTable(
-  db: CartTable,
-  logger?: Logger,
-): Promise<'created' | 'exists'> {
-  try {
-    await db.client.send(new DescribeTableCommand({ TableName: db.name }));
-    return 'exists';
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
-  try {
-    await db.client.send(new CreateTableCommand(tableDefinition(db.name)));
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
-  for (let attempt = 0; attempt < 120; attempt++) {
-    const { Table } = await db.client.send(new DescribeTableCommand({ TableName: db.name }));
-    const indexesReady = (Table?.GlobalSecondaryIndexes ?? []).every(
-      (i) => i.IndexStatus === 'ACTIVE',
-    );
-    if (Table?.TableStatus === 'ACTIVE' && indexesReady) {
-      await enableTtl(db, logger);
-      return 'created';
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`table ${db.name} did not become active`);
-}
-
-/** DynamoDB deletes expired carts itself once TTL is on; local stand-ins may not support it. */
-async function enableTtl(db: CartTable, logger?: Logger): Promise<void> {
-  try {
-    await db.client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: db.name,
-        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-      }),
-    );
-  } catch (error) {
-    logger?.warn('could not enable TTL on the cart table; expired carts are hidden on read', {
-      table: db.name,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
 
 function liveCart(item: Item | undefined, now: Date): Cart | null {
   if (!item) return null;

@@ -6,6 +6,7 @@
  * Access: a guest cart (no owner) is open to whoever holds its unguessable id; a shopper's cart
  * only to that shopper. Anyone else gets what they would get for an id that does not exist.
  */
+import { type CartTable } from './cart.table';
 import { userError, type UserError } from '../../../common/user-error';
 import type { RequestContext } from '../../../common/context';
 import { errors } from '../../../common/errors';
@@ -36,7 +37,7 @@ import {
   type LineUpdateInput,
 } from './cart.rules';
 import type { CartLoaders } from './loaders';
-import { deleteCart, putCart, type CartTable } from './cart.repository';
+import { deleteCart, putCart } from './cart.repository';
 import { cartNotFound, CartWriter, isCartId } from './cart.writer';
 
 export interface CartSettings {

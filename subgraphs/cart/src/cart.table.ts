@@ -17,10 +17,23 @@
  * `reminderShard` (`REMIND#0` … `REMIND#<n-1>`, spread by cart id so no partition runs hot), so
  * "carts untouched since before T that are due a reminder" is one Query per shard.
  */
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { rowReader, type Item, type Row } from '../../../common/dynamo';
-import type { Cart, CartLine } from './domain';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { Item } from '../../../common/dynamo';
+import type { Logger } from '../../../common/logger';
+import type { Cart } from './domain';
+
+export interface CartTable {
+  client: DynamoDBClient;
+  name: string;
+}
 
 export const REMINDER_INDEX = 'byReminderDue';
 export const REMINDER_SHARDS = 4;
@@ -73,100 +86,51 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
   };
 }
 
-// ---- items -----------------------------------------------------------------------------------
+// ---- set-up ------------------------------------------------------------------------------------
 
-/** The stored shape of a cart; absent attributes are left out, never stored as NULL. */
-export interface CartItem {
-  pk: string;
-  type: 'cart';
-  id: string;
-  version: number;
-  ownerSub?: string;
-  lines: { id: string; variantId: string; quantity: number; addedAt: string }[];
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string;
-  /** Epoch seconds: the DynamoDB TTL attribute. */
-  ttl: number;
-  remindedAt?: string;
-  reminderClaimedUntil?: string;
-  reminderShard?: string;
-  mergingInto?: string;
-  absorbed?: string[];
-  checkedOutOrders?: string[];
+/** Creates the table (with its index and TTL) unless it exists; waits until it is active. */
+export async function ensureCartTable(
+  db: CartTable,
+  logger?: Logger,
+): Promise<'created' | 'exists'> {
+  try {
+    await db.client.send(new DescribeTableCommand({ TableName: db.name }));
+    return 'exists';
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  try {
+    await db.client.send(new CreateTableCommand(tableDefinition(db.name)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const { Table } = await db.client.send(new DescribeTableCommand({ TableName: db.name }));
+    const indexesReady = (Table?.GlobalSecondaryIndexes ?? []).every(
+      (i) => i.IndexStatus === 'ACTIVE',
+    );
+    if (Table?.TableStatus === 'ACTIVE' && indexesReady) {
+      await enableTtl(db, logger);
+      return 'created';
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`table ${db.name} did not become active`);
 }
 
-const put = (value: object): Item =>
-  marshall(value, { removeUndefinedValues: true, convertClassInstanceToMap: false });
-
-const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-const nonEmpty = (values: string[]) => (values.length > 0 ? values : undefined);
-
-export function cartItem(cart: Cart): Item {
-  const item: CartItem = {
-    ...key.cart(cart.id),
-    type: 'cart',
-    id: cart.id,
-    version: cart.version,
-    ownerSub: orUndefined(cart.ownerSub),
-    lines: cart.lines.map((l) => ({
-      id: l.id,
-      variantId: l.variantId,
-      quantity: l.quantity,
-      addedAt: l.addedAt,
-    })),
-    createdAt: cart.createdAt,
-    updatedAt: cart.updatedAt,
-    expiresAt: cart.expiresAt,
-    ttl: Math.floor(Date.parse(cart.expiresAt) / 1000),
-    remindedAt: orUndefined(cart.remindedAt),
-    reminderClaimedUntil: orUndefined(cart.reminderClaimedUntil),
-    reminderShard: isDueForReminder(cart) ? reminderShardOf(cart.id) : undefined,
-    mergingInto: orUndefined(cart.mergingInto),
-    absorbed: nonEmpty(cart.absorbed),
-    checkedOutOrders: nonEmpty(cart.checkedOutOrders),
-  };
-  return put(item);
-}
-
-export function ownerItem(sub: string, cartId: string): Item {
-  return put({ ...key.owner(sub), type: 'owner', sub, cartId });
-}
-
-// ---- rows -> domain --------------------------------------------------------------------------
-
-const { str, optionalStr, num, strings } = rowReader('cart item');
-
-function rowToLine(row: Row): CartLine {
-  return {
-    id: str(row, 'id'),
-    variantId: str(row, 'variantId'),
-    quantity: num(row, 'quantity'),
-    addedAt: str(row, 'addedAt'),
-  };
-}
-
-export function rowToCart(row: Row): Cart {
-  const lines = Array.isArray(row.lines)
-    ? (row.lines.filter((l) => typeof l === 'object' && l !== null) as Row[])
-    : [];
-  return {
-    id: str(row, 'id'),
-    version: num(row, 'version'),
-    ownerSub: optionalStr(row, 'ownerSub'),
-    lines: lines.map(rowToLine),
-    createdAt: str(row, 'createdAt'),
-    updatedAt: str(row, 'updatedAt'),
-    expiresAt: str(row, 'expiresAt'),
-    remindedAt: optionalStr(row, 'remindedAt'),
-    reminderClaimedUntil: optionalStr(row, 'reminderClaimedUntil'),
-    mergingInto: optionalStr(row, 'mergingInto'),
-    absorbed: strings(row.absorbed),
-    checkedOutOrders: strings(row.checkedOutOrders),
-  };
-}
-
-/** The epoch-seconds `ttl` stored with a row; the cart is gone once it has passed. */
-export function rowTtl(row: Row): number {
-  return num(row, 'ttl');
+/** DynamoDB deletes expired carts itself once TTL is on; local stand-ins may not support it. */
+async function enableTtl(db: CartTable, logger?: Logger): Promise<void> {
+  try {
+    await db.client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: db.name,
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      }),
+    );
+  } catch (error) {
+    logger?.warn('could not enable TTL on the cart table; expired carts are hidden on read', {
+      table: db.name,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }

@@ -5,6 +5,7 @@
  * bounded number of times. So concurrent changes to one cart all land, each applied to the
  * result of the ones before it.
  */
+import { type CartTable } from './cart.table';
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../../common/context';
 import { userError } from '../../../common/user-error';
@@ -15,7 +16,6 @@ import {
   putCart,
   putOwnerCartId,
   WriteConflict,
-  type CartTable,
 } from './cart.repository';
 import type { Change, Outcome } from './cart.rules';
 import type { Cart, CartResult } from './domain';

@@ -3,10 +3,11 @@
  * batch; variants and stock are one `_entities` call to the product and order subgraphs per
  * batch, whatever the number of carts and lines the request touches.
  */
+import { type CartTable } from './cart.table';
 import DataLoader from 'dataloader';
 import type { Catalog } from './product.client';
 import type { Cart, CatalogVariant } from './domain';
-import { getCarts, getOwnerCartIds, type CartTable } from './cart.repository';
+import { getCarts, getOwnerCartIds } from './cart.repository';
 
 export interface CartLoaders {
   /** Live carts by id; null when there is none or it has expired. */

@@ -1,4 +1,5 @@
 /** Entry point of the cart service: `node dist/subgraphs/cart/src/main.js`. */
+import { ensureCartTable } from './cart.table';
 import 'reflect-metadata';
 import { runMain } from '../../../common/config';
 import { createDynamoClient } from '../../../common/dynamo';
@@ -9,7 +10,6 @@ import { serveSubgraph } from '../../../common/subgraph';
 import { subgraphCatalog } from './product.client';
 import { loadCartConfig } from './config';
 import { AbandonedCartReminders, startReminderJob, type ReminderJob } from './reminder.service';
-import { ensureCartTable } from './cart.repository';
 import { createCartSubgraph } from './server';
 import { userSubgraphDirectory } from './user.client';
 

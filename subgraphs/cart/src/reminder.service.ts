@@ -31,10 +31,9 @@ import {
   markReminded,
   queryReminderDue,
   releaseReminder,
-  type CartTable,
 } from './cart.repository';
 import type { ShopperContact, ShopperDirectory } from './user.client';
-import { REMINDER_SHARDS, isDueForReminder, key } from './cart.table';
+import { REMINDER_SHARDS, isDueForReminder, key, type CartTable } from './cart.table';
 
 export interface ReminderSettings {
   /** A cart is abandoned this long after its last change (ABANDONED_CART_AFTER_MINUTES). */

@@ -3,6 +3,7 @@
  * product and order subgraphs (or the ones given), and calls it the way the gateway would, with
  * a signed identity. Used by test/cart*.test.ts.
  */
+import { ensureCartTable } from '../src/cart.table';
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,7 +13,6 @@ import { signIdentity, serviceIdentity, type Viewer } from '../../../common/iden
 import { createLogger } from '../../../common/logger';
 import { serveSubgraph } from '../../../common/subgraph';
 import { subgraphCatalog, type Catalog } from '../src/product.client';
-import { ensureCartTable } from '../src/cart.repository';
 import { createCartSubgraph, type CartSubgraph } from '../src/server';
 import { generateCatalog } from '../../../dev/seed/generate';
 

@@ -14,12 +14,13 @@
  * visible in the index a moment after its timestamp, so a reader that must not miss a change
  * re-reads a lookback window by passing a bare timestamp as `after` (see the README).
  */
+import { type CatalogTable } from './catalog.table';
 import { errors } from '../../../common/errors';
 import type { RequestContext } from '../../../common/context';
 import { requireServiceOrAdmin } from '../../../common/identity';
 import type { CatalogLoaders } from './loaders';
 import type { CatalogChangePage, CatalogDocument, Product } from './domain';
-import { queryChanges, type CatalogTable } from './catalog.repository';
+import { queryChanges } from './catalog.repository';
 
 /** Largest page a caller may ask for. */
 export const MAX_FEED_PAGE = 500;

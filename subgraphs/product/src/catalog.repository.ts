@@ -1,24 +1,16 @@
 /** Catalog data access: every function takes the table handle and returns domain records. */
+import { rowToCategory, rowToProduct, rowToReview, rowToVariant } from './catalog.items';
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
   UpdateItemCommand,
-  UpdateTableCommand,
-  type AttributeDefinition,
   type AttributeValue,
-  type DynamoDBClient,
-  type GlobalSecondaryIndex,
-  type TableDescription,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { batchGetAll, batchWriteAll, chunk, rowOf, type Item } from '../../../common/dynamo';
+import { batchGetAll, batchWriteAll, rowOf, type Item } from '../../../common/dynamo';
 import type {
   Category,
   FeedPage,
@@ -32,21 +24,11 @@ import type {
 import {
   changeFeed,
   changeFeedKeys,
-  feedPosition,
   key,
-  rowToCategory,
-  rowToProduct,
-  rowToReview,
-  rowToVariant,
   sortIndex,
-  tableDefinition,
   toKey,
+  type CatalogTable,
 } from './catalog.table';
-
-export interface CatalogTable {
-  client: DynamoDBClient;
-  name: string;
-}
 
 async function getRows(
   db: CatalogTable,
@@ -407,248 +389,6 @@ export async function addRating(
     return Attributes ? rowToProduct(rowOf(Attributes)) : null;
   } catch (error) {
     if (isConditionFailure(error)) return null;
-    throw error;
-  }
-}
-
-// ---- table setup ------------------------------------------------------------------------------
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function describe(db: CatalogTable): Promise<TableDescription | null> {
-  try {
-    const { Table } = await db.client.send(new DescribeTableCommand({ TableName: db.name }));
-    return Table ?? null;
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return null;
-    throw error;
-  }
-}
-
-/** Waits until the table is ACTIVE, and with `indexes` every one of its GSIs too. */
-async function waitUntilActive(
-  db: CatalogTable,
-  indexes: boolean,
-  attempts = 120,
-): Promise<TableDescription> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const table = await describe(db);
-    const indexesReady =
-      !indexes || (table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
-    if (table?.TableStatus === 'ACTIVE' && indexesReady) return table;
-    await sleep(250);
-  }
-  throw new Error(`table ${db.name} did not become active`);
-}
-
-/**
- * Creates the table when it does not exist and waits until it is active. An existing table gets
- * the GSIs of tableDefinition() it lacks (UpdateTable, one index per call, as DynamoDB requires;
- * on AWS the new index then fills in the background, and queries on it fail until it is ACTIVE),
- * and, once, change-feed keys on the products written before the feed existed
- * (backfillChangeFeed; the META/FEED item records that it ran).
- *
- * dynalite, the embedded stand-in, cannot add a GSI to an existing table (it rejects the request,
- * or accepts it and creates nothing): this then fails, saying so, rather than serve a catalog
- * whose change feed is silently missing.
- */
-export async function ensureTable(db: CatalogTable): Promise<'created' | 'exists' | 'updated'> {
-  const existing = await describe(db);
-  if (!existing) {
-    try {
-      await db.client.send(new CreateTableCommand(tableDefinition(db.name)));
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-    await waitUntilActive(db, true);
-    // Every product written from now on carries its feed keys: nothing to backfill, ever.
-    await markFeedComplete(db);
-    return 'created';
-  }
-  const added = await addMissingIndexes(db, existing);
-  const backfilled = await backfillUnlessDone(db);
-  return added > 0 || backfilled ? 'updated' : 'exists';
-}
-
-async function addMissingIndexes(db: CatalogTable, existing: TableDescription): Promise<number> {
-  const wanted = tableDefinition(db.name);
-  const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
-  const missing = (wanted.GlobalSecondaryIndexes ?? []).filter((i) => !present.has(i.IndexName));
-  for (const index of missing) {
-    // Another index being added keeps the table UPDATING for a moment.
-    const table = await waitUntilActive(db, false);
-    await addIndex(db, table, index, wanted.AttributeDefinitions ?? []);
-  }
-  return missing.length;
-}
-
-async function addIndex(
-  db: CatalogTable,
-  table: TableDescription,
-  index: GlobalSecondaryIndex,
-  definitions: AttributeDefinition[],
-): Promise<void> {
-  const name = index.IndexName ?? '';
-  const unsupported = (detail: string) =>
-    new Error(
-      `table ${db.name} has no index ${name}, and the DynamoDB endpoint did not add it (${detail}). ` +
-        'dynalite, the embedded stand-in, cannot add an index to an existing table: ' +
-        'recreate the table (for the embedded store, delete DATA_DIR/dynamodb; the seed writes ' +
-        'the catalog again), or create the index with the AWS console or CLI as in table.ts.',
-    );
-  const defined = new Set((table.AttributeDefinitions ?? []).map((d) => d.AttributeName));
-  const keyNames = new Set((index.KeySchema ?? []).map((k) => k.AttributeName));
-  const onDemand = table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST';
-  let listed = false;
-  let failure: unknown = null;
-  try {
-    const { TableDescription: after } = await db.client.send(
-      new UpdateTableCommand({
-        TableName: db.name,
-        AttributeDefinitions: [
-          ...(table.AttributeDefinitions ?? []),
-          ...definitions.filter(
-            (d) => keyNames.has(d.AttributeName) && !defined.has(d.AttributeName),
-          ),
-        ],
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: name,
-              KeySchema: index.KeySchema,
-              Projection: index.Projection,
-              // A provisioned table's indexes need a capacity: the table's own.
-              ProvisionedThroughput: onDemand
-                ? undefined
-                : {
-                    ReadCapacityUnits: table.ProvisionedThroughput?.ReadCapacityUnits ?? 5,
-                    WriteCapacityUnits: table.ProvisionedThroughput?.WriteCapacityUnits ?? 5,
-                  },
-            },
-          },
-        ],
-      }),
-    );
-    listed = (after?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === name);
-  } catch (error) {
-    // Another replica starting at the same moment may have added it first.
-    failure = error;
-  }
-  if (!listed) {
-    const now = await describe(db);
-    listed = (now?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === name);
-  }
-  if (listed) return;
-  throw unsupported(
-    failure === null
-      ? 'UpdateTable was accepted, but the index does not exist'
-      : `UpdateTable failed: ${failure instanceof Error ? failure.message : String(failure)}`,
-  );
-}
-
-async function markFeedComplete(db: CatalogTable): Promise<void> {
-  await putItem(db, { ...toKey(key.feedMarker()), at: { S: new Date().toISOString() } });
-}
-
-async function backfillUnlessDone(db: CatalogTable): Promise<boolean> {
-  const { Item } = await db.client.send(
-    new GetItemCommand({
-      TableName: db.name,
-      Key: toKey(key.feedMarker()),
-      ConsistentRead: true,
-    }),
-  );
-  if (Item) return false;
-  await backfillChangeFeed(db);
-  await markFeedComplete(db);
-  return true;
-}
-
-/**
- * Gives every product its change-feed keys where they are missing or behind its `updatedAt`:
- * products written before the feed existed (or by a replica of an earlier version). Finds the
- * products through the `LISTING#ALL` partition (a Query, so no Scan; a product without a
- * listing entry is not in the catalog), reads them with consistent BatchGetItem, and updates
- * each stale one under the condition that its `updatedAt` is still the one read (an edit
- * meanwhile sets the keys itself). Idempotent; returns how many products it updated.
- */
-export async function backfillChangeFeed(db: CatalogTable): Promise<number> {
-  let updated = 0;
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: key.listingPartition(null) } },
-        ProjectionExpression: 'sk',
-        ExclusiveStartKey: start,
-      }),
-    );
-    const ids = (page.Items ?? []).map((item) => item.sk?.S ?? '').filter((id) => id !== '');
-    const products = await batchGetAll(
-      db.client,
-      db.name,
-      ids.map((id) => toKey(key.product(id))),
-      {
-        consistentRead: true,
-        projection: '#id, #updatedAt, #cf, #cfPos',
-        names: {
-          '#id': 'id',
-          '#updatedAt': 'updatedAt',
-          '#cf': changeFeed.partitionAttribute,
-          '#cfPos': changeFeed.positionAttribute,
-        },
-      },
-    );
-    const stale = products
-      .map((item) => ({
-        id: item.id?.S ?? '',
-        updatedAt: item.updatedAt?.S ?? '',
-        cf: item[changeFeed.partitionAttribute]?.S,
-        cfPos: item[changeFeed.positionAttribute]?.S,
-      }))
-      .filter(
-        (p) =>
-          p.id !== '' &&
-          p.updatedAt !== '' &&
-          (p.cf !== changeFeed.partition || p.cfPos !== feedPosition(p)),
-      );
-    for (const slice of chunk(stale, 25)) {
-      const results = await Promise.all(slice.map((p) => setFeedKeys(db, p)));
-      updated += results.filter(Boolean).length;
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return updated;
-}
-
-async function setFeedKeys(
-  db: CatalogTable,
-  product: { id: string; updatedAt: string },
-): Promise<boolean> {
-  try {
-    await db.client.send(
-      new UpdateItemCommand({
-        TableName: db.name,
-        Key: toKey(key.product(product.id)),
-        UpdateExpression: 'SET #cf = :cf, #cfPos = :cfPos',
-        ConditionExpression: 'attribute_exists(pk) AND #updatedAt = :updatedAt',
-        ExpressionAttributeNames: {
-          '#cf': changeFeed.partitionAttribute,
-          '#cfPos': changeFeed.positionAttribute,
-          '#updatedAt': 'updatedAt',
-        },
-        ExpressionAttributeValues: {
-          ':cf': { S: changeFeed.partition },
-          ':cfPos': { S: feedPosition(product) },
-          ':updatedAt': { S: product.updatedAt },
-        },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
     throw error;
   }
 }

@@ -3,6 +3,7 @@
  * one method each. Listing and review pages are cached under a catalog generation number that
  * every catalog write increments, so a write is visible to the next query.
  */
+import { type CatalogTable } from './catalog.table';
 import type { SharedCache } from '../../../common/cache';
 import { errors } from '../../../common/errors';
 import type { RequestContext } from '../../../common/context';
@@ -24,12 +25,7 @@ import type {
   Variant,
 } from './domain';
 import { createCatalogLoaders, type CacheSettings, type CatalogLoaders } from './loaders';
-import {
-  listCategories,
-  queryListing,
-  queryReviews,
-  type CatalogTable,
-} from './catalog.repository';
+import { listCategories, queryListing, queryReviews } from './catalog.repository';
 
 export interface CatalogSettings extends CacheSettings {
   assetBaseUrl: string;

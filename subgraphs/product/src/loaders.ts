@@ -3,6 +3,7 @@
  * request; the shared cache (Redis or in-process) serves across requests and replicas. A batch
  * reads the cache with one MGET, fetches only the misses from DynamoDB, and stores what it found.
  */
+import { type CatalogTable } from './catalog.table';
 import DataLoader from 'dataloader';
 import type { SharedCache } from '../../../common/cache';
 import type { Category, Product, Variant } from './domain';
@@ -12,7 +13,6 @@ import {
   getProductIdsBySlug,
   getProducts,
   getVariants,
-  type CatalogTable,
 } from './catalog.repository';
 
 export interface CacheSettings {

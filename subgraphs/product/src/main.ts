@@ -1,4 +1,5 @@
 /** Entry point of the product service: `node dist/subgraphs/product/src/main.js`. */
+import { ensureTable } from './catalog.table';
 import 'reflect-metadata';
 import { createSharedCache } from '../../../common/cache';
 import { runMain } from '../../../common/config';
@@ -7,7 +8,6 @@ import { createLogger } from '../../../common/logger';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { loadProductConfig } from './config';
-import { ensureTable } from './catalog.repository';
 import { createProductSubgraph } from './server';
 import { orderServiceStockWriter } from './order.client';
 

@@ -12,6 +12,7 @@
  *   4. add to the category's and the catalog's product counts (UpdateItem ADD);
  *   5. drop the cached records it touched and make cached listings stale.
  */
+import { listingItems, productItem, skuItem, slugItem, variantItem } from './catalog.items';
 import type { UserError } from '../../../common/user-error';
 import type { RequestContext } from '../../../common/context';
 import { randomUUID } from 'node:crypto';
@@ -32,13 +33,12 @@ import {
   putIfAbsent,
   updateProductAttributes,
   writeItems,
-  type CatalogTable,
   type ProductAttributes,
 } from './catalog.repository';
 import type { CatalogService } from './catalog.service';
 import type { CatalogLoaders } from './loaders';
 import type { StockWriter } from './order.client';
-import { key, listingItems, productItem, skuItem, slugItem, variantItem } from './catalog.table';
+import { key, type CatalogTable } from './catalog.table';
 import { checkProductChanges, checkProductDraft } from './validation';
 
 /** The store's currency; every price is in it. */

@@ -4,21 +4,15 @@
  * whatever the concurrency. The product's rating counters move with UpdateItem ADD, so concurrent
  * reviews never lose a count.
  */
+import { reviewerItem, reviewItem } from './catalog.items';
 import type { RequestContext } from '../../../common/context';
 import { randomUUID } from 'node:crypto';
 import { requireUser, type Viewer } from '../../../common/identity';
 import type { Product, Review, ReviewDraft, ReviewResult } from './domain';
-import {
-  addRating,
-  deleteIfOwned,
-  deleteItems,
-  putIfAbsent,
-  putItem,
-  type CatalogTable,
-} from './catalog.repository';
+import { addRating, deleteIfOwned, deleteItems, putIfAbsent, putItem } from './catalog.repository';
 import type { CatalogService } from './catalog.service';
 import type { CatalogLoaders } from './loaders';
-import { key, reviewerItem, reviewItem } from './catalog.table';
+import { key, type CatalogTable } from './catalog.table';
 import { checkReviewDraft } from './validation';
 
 /**

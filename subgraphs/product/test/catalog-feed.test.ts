@@ -6,6 +6,7 @@
  * office. What reaches DynamoDB is recorded: the feed is a Query on the `byChange` index and
  * consistent BatchGetItem of the products, never a Scan.
  */
+import { categoryItem, listingItems, productItem } from '../src/catalog.items';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
@@ -20,22 +21,16 @@ import { serviceIdentity, signIdentity, type Viewer } from '../../../common/iden
 import { projectPath } from '../../../common/paths';
 import { createPool } from '../../../common/postgres';
 import type { CatalogChangePage, CatalogDocument } from '../src/domain';
-import {
-  backfillChangeFeed,
-  ensureTable,
-  queryChanges,
-  writeItems,
-} from '../src/catalog.repository';
+import { queryChanges, writeItems } from '../src/catalog.repository';
 import { generateCatalog, seedCategories } from '../../../dev/seed/generate';
 import { seedCatalog } from '../../../dev/seed/write';
 import {
-  categoryItem,
   changeFeed,
   key,
-  listingItems,
-  productItem,
   tableDefinition,
   toKey,
+  backfillChangeFeed,
+  ensureTable,
 } from '../src/catalog.table';
 import { identitySecret, startStack, type Stack } from '../../../test/support/stack';
 import { createUser } from '../../../test/support/tokens';
