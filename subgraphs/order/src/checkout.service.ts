@@ -25,6 +25,7 @@
  * that depends on things outside the input (the cart's contents, the stock, the card), and a
  * client following the advice "retry with the same key" would be stuck with it.
  */
+import { normaliseEmail } from '../../../common/email';
 import { userError, type UserError } from '../../../common/user-error';
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -61,16 +62,13 @@ import type { PriceSource } from './product.client';
 import type { AccountSource } from './user.client';
 import { SubgraphCallError } from '../../../common/subgraph-client';
 import { stockByVariantIds, takeStock } from './stock.repository';
-import { checkAddress, normaliseEmail, isEmailAddress, type AddressFields } from './validation';
-
-export interface CheckoutInput {
-  cartId: string;
-  idempotencyKey: string;
-  paymentToken: string;
-  shippingAddress?: (AddressFields & { isDefault?: boolean | null }) | null;
-  addressId?: string | null;
-  email?: string | null;
-}
+import {
+  checkInput,
+  checkShape,
+  normalisedInput,
+  type CheckedInput,
+  type CheckoutInput,
+} from './validation';
 
 export interface CheckoutResult {
   order: Order | null;
@@ -88,8 +86,6 @@ export interface CheckoutDependencies {
   currency: string;
 }
 
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
-
 /** An expected outcome found inside the transaction: it rolls back and is answered as is. */
 class CheckoutRejected extends Error {
   constructor(readonly userErrors: UserError<CheckoutErrorCode>[]) {
@@ -98,32 +94,6 @@ class CheckoutRejected extends Error {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** The input as it is compared across retries: trimmed, blank optional fields as null. */
-function normalisedInput(input: CheckoutInput): string {
-  const text = (value: string | null | undefined) => {
-    const trimmed = value?.trim() ?? '';
-    return trimmed === '' ? null : trimmed;
-  };
-  const a = input.shippingAddress;
-  return JSON.stringify({
-    cartId: input.cartId,
-    paymentToken: input.paymentToken,
-    shippingAddress: a
-      ? {
-          name: text(a.name),
-          line1: text(a.line1),
-          line2: text(a.line2),
-          city: text(a.city),
-          region: text(a.region),
-          postalCode: text(a.postalCode),
-          countryCode: text(a.countryCode),
-        }
-      : null,
-    addressId: text(input.addressId),
-    email: input.email?.trim() ? normaliseEmail(input.email) : null,
-  });
-}
 
 export class CheckoutService {
   constructor(
@@ -385,15 +355,6 @@ export class CheckoutService {
   }
 }
 
-/** The email and address as far as the input alone decides them, or why they will not do. */
-interface CheckedInput {
-  /** Normalised; null when a signed-in shopper's account is to give it. */
-  email: string | null;
-  /** Checked; null when it is a saved address (`addressId`). */
-  address: PostalAddress | null;
-  addressId: string | null;
-}
-
 /** Everything the order is made of, read and priced. */
 interface Purchase {
   cart: CheckoutCart;
@@ -414,61 +375,6 @@ const rejected = (userErrors: UserError<CheckoutErrorCode>[]): CheckoutResult =>
   userErrors,
 });
 
-function checkInput(
-  input: CheckoutInput,
-  signedIn: boolean,
-): CheckedInput | UserError<CheckoutErrorCode>[] {
-  const problems: UserError<CheckoutErrorCode>[] = [];
-  const email = input.email?.trim() ? normaliseEmail(input.email) : null;
-  if (email !== null && !isEmailAddress(email)) {
-    problems.push(
-      userError('EMAIL_REQUIRED', 'Enter a valid email address for the order confirmation.', [
-        'input',
-        'email',
-      ]),
-    );
-  } else if (email === null && !signedIn) {
-    problems.push(
-      userError('EMAIL_REQUIRED', 'Enter an email address: the order confirmation is sent there.', [
-        'input',
-        'email',
-      ]),
-    );
-  }
-  const addressId = input.addressId?.trim() || null;
-  let address: PostalAddress | null = null;
-  if (input.shippingAddress && addressId) {
-    problems.push(
-      userError(
-        'INVALID_ADDRESS',
-        'Give either a shipping address or the id of a saved address, not both.',
-        ['input', 'addressId'],
-      ),
-    );
-  } else if (input.shippingAddress) {
-    const checked = checkAddress(input.shippingAddress);
-    if ('message' in checked) {
-      problems.push(
-        userError('INVALID_ADDRESS', checked.message, ['input', 'shippingAddress', checked.field]),
-      );
-    } else {
-      address = checked;
-    }
-  } else if (addressId && !signedIn) {
-    problems.push(
-      userError('INVALID_ADDRESS', 'Sign in to ship to a saved address, or enter the address.', [
-        'input',
-        'addressId',
-      ]),
-    );
-  } else if (!addressId) {
-    problems.push(
-      userError('INVALID_ADDRESS', 'Enter the shipping address.', ['input', 'shippingAddress']),
-    );
-  }
-  return problems.length > 0 ? problems : { email, address, addressId };
-}
-
 function shortage(
   line: NewOrderLine,
   left: Map<string, { quantity: number }>,
@@ -486,23 +392,6 @@ function shortage(
 
 const byVariantId = (a: { variantId: string }, b: { variantId: string }) =>
   a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0;
-
-/** Malformed arguments are the client's bug, not the shopper's: BAD_USER_INPUT. */
-function checkShape(input: CheckoutInput): void {
-  const key = input.idempotencyKey;
-  if (key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw errors.badUserInput(
-      `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`,
-      'input.idempotencyKey',
-    );
-  }
-  if (input.paymentToken.trim() === '' || input.paymentToken.length > 500) {
-    throw errors.badUserInput('paymentToken must be 1 to 500 characters.', 'input.paymentToken');
-  }
-  if (input.cartId.trim() === '' || input.cartId.length > 200) {
-    throw errors.badUserInput('cartId must be 1 to 200 characters.', 'input.cartId');
-  }
-}
 
 /** Another service that does not answer makes checkout fail with SUBGRAPH_UNAVAILABLE. */
 async function available<T>(service: string, call: Promise<T>): Promise<T> {
