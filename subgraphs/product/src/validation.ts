@@ -150,144 +150,9 @@ export function checkProductDraft(
   const brand = optionalText(problems, at('brand'), 'The brand', draft.brand, limits.brand);
   const categorySlug = clean(draft.categorySlug) ?? '';
   if (categorySlug === '') problems.push(problem(at('categorySlug'), 'Choose a category.'));
-
-  let slug: string;
-  if (draft.slug != null) {
-    slug = draft.slug.trim();
-    if (!slugPattern.test(slug) || slug.length > limits.slug)
-      problems.push(
-        problem(
-          at('slug'),
-          `The slug must be lower-case letters, digits and single hyphens, at most ${limits.slug} characters.`,
-        ),
-      );
-  } else {
-    slug = slugify(title);
-    if (slug === '' && title !== '')
-      problems.push(problem(at('slug'), 'The title gives no usable slug; give a slug.'));
-  }
-
-  const images: AssetRef[] = [];
-  const imageInputs = draft.images ?? [];
-  if (imageInputs.length > limits.images)
-    problems.push(problem(at('images'), `A product has at most ${limits.images} images.`));
-  imageInputs.slice(0, limits.images).forEach((image, i) => {
-    const key = imageKey(image.url, assetBaseUrl);
-    if (key === null)
-      problems.push(
-        problem(at('images', i, 'url'), 'An image URL must be https or a key on the asset CDN.'),
-      );
-    const altText = optionalText(
-      problems,
-      at('images', i, 'altText'),
-      'The alt text',
-      image.altText,
-      limits.altText,
-    );
-    images.push({ key: key ?? '', altText });
-  });
-
-  const variants: CheckedProduct['variants'] = [];
-  if (draft.variants.length === 0)
-    problems.push(problem(at('variants'), 'A product needs at least one variant.'));
-  if (draft.variants.length > limits.variants)
-    problems.push(problem(at('variants'), `A product has at most ${limits.variants} variants.`));
-  const skus = new Set<string>();
-  const combinations = new Set<string>();
-  let optionNames: string[] | null = null;
-  draft.variants.slice(0, limits.variants).forEach((input, i) => {
-    const field = (...path: Path) => at('variants', i, ...path);
-    const sku = (input.sku ?? '').trim();
-    if (sku === '' || sku.length > limits.sku || !skuPattern.test(sku)) {
-      problems.push(
-        problem(
-          field('sku'),
-          `A SKU is 1 to ${limits.sku} letters, digits, dots, slashes, hyphens or underscores.`,
-        ),
-      );
-    } else if (skus.has(sku)) {
-      problems.push(problem(field('sku'), `SKU ${sku} is given to more than one variant.`));
-    }
-    skus.add(sku);
-    const variantTitle = requiredText(
-      problems,
-      field('title'),
-      'The variant title',
-      input.title,
-      limits.title,
-    );
-    const price = parseMinorUnits(input.price ?? '');
-    if (price === null || price > limits.priceMinor)
-      problems.push(
-        problem(
-          field('price'),
-          'The price must be a decimal amount with at most two places, such as "19.99", up to 99999999.99.',
-        ),
-      );
-    if (!Number.isInteger(input.quantity) || input.quantity < 0 || input.quantity > limits.quantity)
-      problems.push(
-        problem(
-          field('quantity'),
-          `The quantity must be a whole number from 0 to ${limits.quantity}.`,
-        ),
-      );
-
-    const selectedOptions: SelectedOption[] = [];
-    const options = input.selectedOptions ?? [];
-    if (options.length > limits.options)
-      problems.push(
-        problem(field('selectedOptions'), `A variant has at most ${limits.options} options.`),
-      );
-    const names = new Set<string>();
-    options.slice(0, limits.options).forEach((option, j) => {
-      const name = requiredText(
-        problems,
-        field('selectedOptions', j, 'name'),
-        'The option name',
-        option.name,
-        limits.optionName,
-      );
-      const value = requiredText(
-        problems,
-        field('selectedOptions', j, 'value'),
-        'The option value',
-        option.value,
-        limits.optionValue,
-      );
-      if (names.has(name.toLowerCase()))
-        problems.push(
-          problem(field('selectedOptions', j, 'name'), `Option ${name} is given twice.`),
-        );
-      names.add(name.toLowerCase());
-      selectedOptions.push({ name, value });
-    });
-    const sortedNames = [...names].sort();
-    if (optionNames === null) optionNames = sortedNames;
-    else if (optionNames.join('\u0000') !== sortedNames.join('\u0000'))
-      problems.push(
-        problem(field('selectedOptions'), 'Every variant must have the same option names.'),
-      );
-    const combination = selectedOptions
-      .map((o) => `${o.name.toLowerCase()}=${o.value.toLowerCase()}`)
-      .sort()
-      .join('\u0000');
-    if (combinations.has(combination))
-      problems.push(
-        problem(
-          field('selectedOptions'),
-          'Two variants have the same option values; give each variant its own.',
-        ),
-      );
-    combinations.add(combination);
-    variants.push({
-      sku,
-      title: variantTitle,
-      price: price ?? 0,
-      quantity: input.quantity,
-      selectedOptions,
-    });
-  });
-
+  const slug = checkSlug(problems, at('slug'), draft.slug, title);
+  const images = checkImages(problems, at('images'), draft.images ?? [], assetBaseUrl);
+  const variants = checkVariants(problems, at('variants'), draft.variants);
   return {
     product: {
       title,
@@ -301,6 +166,175 @@ export function checkProductDraft(
     },
     problems,
   };
+}
+
+/** The slug given, or one made from the title. */
+function checkSlug(
+  problems: Problem[],
+  field: Path,
+  given: string | null | undefined,
+  title: string,
+): string {
+  if (given != null) {
+    const slug = given.trim();
+    if (!slugPattern.test(slug) || slug.length > limits.slug)
+      problems.push(
+        problem(
+          field,
+          `The slug must be lower-case letters, digits and single hyphens, at most ${limits.slug} characters.`,
+        ),
+      );
+    return slug;
+  }
+  const slug = slugify(title);
+  if (slug === '' && title !== '')
+    problems.push(problem(field, 'The title gives no usable slug; give a slug.'));
+  return slug;
+}
+
+/** Images as asset keys (or https URLs elsewhere), with their alt texts. */
+function checkImages(
+  problems: Problem[],
+  field: Path,
+  inputs: NonNullable<ProductDraft['images']>,
+  assetBaseUrl: string,
+): AssetRef[] {
+  if (inputs.length > limits.images)
+    problems.push(problem(field, `A product has at most ${limits.images} images.`));
+  return inputs.slice(0, limits.images).map((image, i) => {
+    const key = imageKey(image.url, assetBaseUrl);
+    if (key === null)
+      problems.push(
+        problem([...field, i, 'url'], 'An image URL must be https or a key on the asset CDN.'),
+      );
+    const altText = optionalText(
+      problems,
+      [...field, i, 'altText'],
+      'The alt text',
+      image.altText,
+      limits.altText,
+    );
+    return { key: key ?? '', altText };
+  });
+}
+
+type CheckedVariant = CheckedProduct['variants'][number];
+
+/**
+ * The variants, each checked on its own, then against the others: SKUs unique within the
+ * product, the same option names on every variant, and no two with the same option values.
+ */
+function checkVariants(
+  problems: Problem[],
+  field: Path,
+  inputs: ProductDraft['variants'],
+): CheckedVariant[] {
+  if (inputs.length === 0) problems.push(problem(field, 'A product needs at least one variant.'));
+  if (inputs.length > limits.variants)
+    problems.push(problem(field, `A product has at most ${limits.variants} variants.`));
+  const skus = new Set<string>();
+  const combinations = new Set<string>();
+  let optionNames: string | null = null;
+  return inputs.slice(0, limits.variants).map((input, i) => {
+    const at = (...path: Path) => [...field, i, ...path];
+    const variant = checkVariant(problems, at, input, skus);
+    const { names, combination } = optionKeys(variant.selectedOptions);
+    if (optionNames === null) optionNames = names;
+    else if (optionNames !== names)
+      problems.push(
+        problem(at('selectedOptions'), 'Every variant must have the same option names.'),
+      );
+    if (combinations.has(combination))
+      problems.push(
+        problem(
+          at('selectedOptions'),
+          'Two variants have the same option values; give each variant its own.',
+        ),
+      );
+    combinations.add(combination);
+    return variant;
+  });
+}
+
+/** One variant: SKU (not already in `skus`, which it joins), title, price, quantity, options. */
+function checkVariant(
+  problems: Problem[],
+  at: (...path: Path) => Path,
+  input: ProductDraft['variants'][number],
+  skus: Set<string>,
+): CheckedVariant {
+  const sku = (input.sku ?? '').trim();
+  if (sku === '' || sku.length > limits.sku || !skuPattern.test(sku)) {
+    problems.push(
+      problem(
+        at('sku'),
+        `A SKU is 1 to ${limits.sku} letters, digits, dots, slashes, hyphens or underscores.`,
+      ),
+    );
+  } else if (skus.has(sku)) {
+    problems.push(problem(at('sku'), `SKU ${sku} is given to more than one variant.`));
+  }
+  skus.add(sku);
+  const title = requiredText(problems, at('title'), 'The variant title', input.title, limits.title);
+  const price = parseMinorUnits(input.price ?? '');
+  if (price === null || price > limits.priceMinor)
+    problems.push(
+      problem(
+        at('price'),
+        'The price must be a decimal amount with at most two places, such as "19.99", up to 99999999.99.',
+      ),
+    );
+  if (!Number.isInteger(input.quantity) || input.quantity < 0 || input.quantity > limits.quantity)
+    problems.push(
+      problem(at('quantity'), `The quantity must be a whole number from 0 to ${limits.quantity}.`),
+    );
+  const selectedOptions = checkSelectedOptions(
+    problems,
+    at('selectedOptions'),
+    input.selectedOptions ?? [],
+  );
+  return { sku, title, price: price ?? 0, quantity: input.quantity, selectedOptions };
+}
+
+/** A variant's option values, each name at most once. */
+function checkSelectedOptions(
+  problems: Problem[],
+  field: Path,
+  options: SelectedOption[],
+): SelectedOption[] {
+  if (options.length > limits.options)
+    problems.push(problem(field, `A variant has at most ${limits.options} options.`));
+  const names = new Set<string>();
+  return options.slice(0, limits.options).map((option, j) => {
+    const name = requiredText(
+      problems,
+      [...field, j, 'name'],
+      'The option name',
+      option.name,
+      limits.optionName,
+    );
+    const value = requiredText(
+      problems,
+      [...field, j, 'value'],
+      'The option value',
+      option.value,
+      limits.optionValue,
+    );
+    if (names.has(name.toLowerCase()))
+      problems.push(problem([...field, j, 'name'], `Option ${name} is given twice.`));
+    names.add(name.toLowerCase());
+    return { name, value };
+  });
+}
+
+/** What variants are compared by: their option names, and their names with values. */
+function optionKeys(selected: SelectedOption[]): { names: string; combination: string } {
+  const names = [...new Set(selected.map((o) => o.name.toLowerCase()))].sort().join('\u0000');
+  const combination = selected
+    .map((o) => `${o.name.toLowerCase()}=${o.value.toLowerCase()}`)
+    .sort()
+    .join('\u0000');
+  return { names, combination };
 }
 
 /** The product's options: names in first-seen order, each with its values in first-seen order. */
