@@ -1,5 +1,5 @@
 /** Relay connections: argument checks and opaque cursors. */
-import { Directive, Field, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { errors } from './errors';
 
 export const MAX_PAGE_SIZE = 100;
@@ -82,4 +82,49 @@ export function connection<T>(
     },
     totalCount: page.totalCount,
   };
+}
+
+/** How a connection's GraphQL types describe their nodes. */
+export interface ConnectionWords {
+  /** The node with its article, capitalised: "An order". */
+  one: string;
+  /** The nodes: "orders". */
+  many: string;
+  /** Of the connection type: "A page of orders, newest first (Relay cursor connection)." */
+  description: string;
+  /** Of `totalCount`: "Number of orders across all pages." */
+  totalCount: string;
+}
+
+/**
+ * The `<Node>Edge` and `<Node>Connection` object types of a Relay connection of `node`, described
+ * in the same words as every other connection of the store.
+ */
+export function connectionTypes<T extends object>(node: ClassType<T>, words: ConnectionWords) {
+  const thing = words.one.replace(/^(An?|The) /, '');
+  @ObjectType(`${node.name}Edge`, { description: `${words.one} in a connection, with its cursor.` })
+  class Edge {
+    @Field({ description: `Opaque cursor of this ${thing}; pass it as \`after\` to continue.` })
+    cursor!: string;
+
+    @Field(() => node, { description: `The ${thing}.` })
+    node!: T;
+  }
+
+  @ObjectType(`${node.name}Connection`, { description: words.description })
+  class NodeConnection {
+    @Field(() => [Edge], { description: `The ${words.many} of this page with their cursors.` })
+    edges!: Edge[];
+
+    @Field(() => [node], { description: `The ${words.many} of this page.` })
+    nodes!: T[];
+
+    @Field(() => PageInfo, { description: 'Where this page sits.' })
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: words.totalCount })
+    totalCount!: number;
+  }
+
+  return { Edge, Connection: NodeConnection };
 }

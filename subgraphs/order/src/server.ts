@@ -14,8 +14,7 @@ import { createOrderLoaders, type OrderLoaders } from './loaders';
 import { OrderService } from './order.service';
 import { productServicePrices } from './product.client';
 import { referenceResolvers, resolvers, type OrderServices } from './schema/resolvers';
-import { Product, ProductVariant } from './schema/types';
-import { User } from './schema/order-types';
+import { Product, ProductVariant, User } from './schema/types';
 import { userServiceAccounts } from './user.client';
 
 /** Where the order service's SQL migrations live (also from the compiled output). */

@@ -1,13 +1,6 @@
 /** The cart's GraphQL types, the entities it extends, and its internal types for checkout. */
-import {
-  Directive,
-  Field,
-  ID,
-  InputType,
-  Int,
-  ObjectType,
-  registerEnumType,
-} from 'type-graphql';
+import { userErrorType, payloadType } from '../../../../common/user-error';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Money } from '../../../../common/money';
 
 export enum CartUserErrorCode {
@@ -24,10 +17,12 @@ registerEnumType(CartUserErrorCode, {
   valuesConfig: {
     CART_NOT_FOUND: {
       description:
-        'There is no cart with this id: it never existed, it expired, or it is another shopper\'s.',
+        "There is no cart with this id: it never existed, it expired, or it is another shopper's.",
     },
     LINE_NOT_FOUND: { description: 'The cart has no line with this id; nothing was changed.' },
-    VARIANT_NOT_FOUND: { description: 'The catalog has no variant with this id; nothing was changed.' },
+    VARIANT_NOT_FOUND: {
+      description: 'The catalog has no variant with this id; nothing was changed.',
+    },
     INVALID_QUANTITY: {
       description:
         'A quantity is out of range (a line holds 1 to 999 units; 0 removes a line in cartLinesUpdate); nothing was changed.',
@@ -101,40 +96,28 @@ export class Cart {
   expiresAt!: string;
 }
 
-@ObjectType({ description: 'A reason a cart mutation did not do all that was asked (an expected outcome).' })
-export class CartUserError {
-  @Field(() => CartUserErrorCode, { description: 'What went wrong, for programs.' })
-  code!: CartUserErrorCode;
-
-  @Field(() => [String], {
-    nullable: true,
-    description:
-      'Path to the argument or input field at fault, for example ["lines", "0", "quantity"]; null when no single field is.',
-  })
-  field!: string[] | null;
-
-  @Field({ description: 'What went wrong, for people.' })
-  message!: string;
-}
+export const CartUserError = userErrorType<CartUserErrorCode>('CartUserError', CartUserErrorCode, {
+  description: 'A reason a cart mutation did not do all that was asked (an expected outcome).',
+  field:
+    'Path to the argument or input field at fault, for example ["lines", "0", "quantity"]; null when no single field is.',
+});
 
 /** The payload of one cart mutation: every cart mutation returns the same shape. */
-function cartPayload(name: string, mutation: string) {
-  @ObjectType(name, { description: `The result of ${mutation}.` })
-  class CartPayload {
-    @Field(() => Cart, {
-      nullable: true,
+const cartPayload = (name: string, mutation: string) =>
+  payloadType(
+    name,
+    `The result of ${mutation}.`,
+    {
+      field: 'cart',
+      type: Cart,
       description:
         'The cart after the mutation (as it was, when nothing changed); null when there is no cart to show.',
-    })
-    cart!: Cart | null;
-
-    @Field(() => [CartUserError], {
+    },
+    {
+      type: CartUserError,
       description: 'What could not be done as asked; empty when everything was.',
-    })
-    userErrors!: CartUserError[];
-  }
-  return CartPayload;
-}
+    },
+  );
 
 export const CartCreatePayload = cartPayload('CartCreatePayload', 'cartCreate');
 export const CartLinesAddPayload = cartPayload('CartLinesAddPayload', 'cartLinesAdd');
@@ -151,7 +134,8 @@ export class CartLineInput {
   variantId!: string;
 
   @Field(() => Int, {
-    description: 'Units to add, 1 to 999; added to the line when the variant is already in the cart.',
+    description:
+      'Units to add, 1 to 999; added to the line when the variant is already in the cart.',
   })
   quantity!: number;
 }

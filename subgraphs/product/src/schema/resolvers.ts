@@ -20,14 +20,6 @@ import type { ReviewService } from '../review.service';
 import type { CatalogService } from '../catalog.service';
 import type { CatalogLoaders } from '../loaders';
 import {
-  ProductCreateInput,
-  ProductCreatePayload,
-  ProductUpdateInput,
-  ProductUpdatePayload,
-  ReviewAddInput,
-  ReviewAddPayload,
-} from './mutation-types';
-import {
   CatalogChangePage,
   Category,
   Image,
@@ -41,6 +33,12 @@ import {
   ProductVariant,
   RatingSummary,
   ReviewConnection,
+  ProductCreateInput,
+  ProductCreatePayload,
+  ProductUpdateInput,
+  ProductUpdatePayload,
+  ReviewAddInput,
+  ReviewAddPayload,
 } from './types';
 
 /** What the product subgraph's resolvers call. */
@@ -61,17 +59,23 @@ export class CatalogQueryResolver {
   })
   product(
     @Ctx() ctx: RequestContext<CatalogLoaders>,
-    @Arg('id', () => ID, { nullable: true, description: 'The product\'s id.' }) id?: string,
-    @Arg('slug', () => String, { nullable: true, description: 'The product\'s slug.' }) slug?: string,
+    @Arg('id', () => ID, { nullable: true, description: "The product's id." }) id?: string,
+    @Arg('slug', () => String, { nullable: true, description: "The product's slug." })
+    slug?: string,
   ) {
     return this.services.catalog.product(ctx, { id, slug });
   }
 
-  @Query(() => ProductConnection, { description: 'Browse the catalog, optionally one category, in the chosen order.' })
+  @Query(() => ProductConnection, {
+    description: 'Browse the catalog, optionally one category, in the chosen order.',
+  })
   products(
     @Ctx() ctx: RequestContext<CatalogLoaders>,
     @Arg('first', () => Int, { description: 'Page size, 0 to 100.' }) first: number,
-    @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after (`pageInfo.endCursor`).' })
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'Cursor to continue after (`pageInfo.endCursor`).',
+    })
     after: string | undefined,
     @Arg('filter', () => ProductFilter, { nullable: true, description: 'Narrows the listing.' })
     filter: ProductFilter | undefined,
@@ -82,7 +86,12 @@ export class CatalogQueryResolver {
     })
     sort: ProductSort,
   ) {
-    return this.services.catalog.products(ctx, { first, after, categorySlug: filter?.categorySlug, sort });
+    return this.services.catalog.products(ctx, {
+      first,
+      after,
+      categorySlug: filter?.categorySlug,
+      sort,
+    });
   }
 
   @Query(() => [Category], { description: 'Every category, in display order.' })
@@ -90,18 +99,24 @@ export class CatalogQueryResolver {
     return this.services.catalog.categories(ctx);
   }
 
-  @Query(() => Category, { nullable: true, description: 'One category by slug; null when there is none.' })
+  @Query(() => Category, {
+    nullable: true,
+    description: 'One category by slug; null when there is none.',
+  })
   category(
     @Ctx() ctx: RequestContext<CatalogLoaders>,
-    @Arg('slug', () => String, { description: 'The category\'s slug.' }) slug: string,
+    @Arg('slug', () => String, { description: "The category's slug." }) slug: string,
   ) {
     return this.services.catalog.category(ctx, slug);
   }
 
-  @Query(() => ProductVariant, { nullable: true, description: 'One variant by id; null when there is none.' })
+  @Query(() => ProductVariant, {
+    nullable: true,
+    description: 'One variant by id; null when there is none.',
+  })
   productVariant(
     @Ctx() ctx: RequestContext<CatalogLoaders>,
-    @Arg('id', () => ID, { description: 'The variant\'s id.' }) id: string,
+    @Arg('id', () => ID, { description: "The variant's id." }) id: string,
   ) {
     return this.services.catalog.variant(ctx, id);
   }
@@ -161,7 +176,7 @@ export class CatalogMutationResolver {
   }
 
   @Mutation(() => ReviewAddPayload, {
-    description: 'Adds the signed-in shopper\'s review of a product; one review per product.',
+    description: "Adds the signed-in shopper's review of a product; one review per product.",
   })
   reviewAdd(
     @Ctx() ctx: RequestContext<CatalogLoaders>,
@@ -180,7 +195,10 @@ export class ProductFieldsResolver {
     return this.services.catalog.category(ctx, product.categorySlug);
   }
 
-  @FieldResolver(() => Image, { nullable: true, description: 'The main image; null when there is none.' })
+  @FieldResolver(() => Image, {
+    nullable: true,
+    description: 'The main image; null when there is none.',
+  })
   featuredImage(@Root() product: ProductRecord) {
     return this.services.catalog.featuredImage(product);
   }
@@ -200,7 +218,9 @@ export class ProductFieldsResolver {
     return product.options;
   }
 
-  @FieldResolver(() => [ProductVariant], { description: 'The purchasable variants, in display order.' })
+  @FieldResolver(() => [ProductVariant], {
+    description: 'The purchasable variants, in display order.',
+  })
   variants(@Root() product: ProductRecord, @Ctx() ctx: RequestContext<CatalogLoaders>) {
     return this.services.catalog.variants(ctx, product);
   }
@@ -219,7 +239,8 @@ export class ProductFieldsResolver {
   reviews(
     @Root() product: ProductRecord,
     @Ctx() ctx: RequestContext<CatalogLoaders>,
-    @Arg('first', () => Int, { defaultValue: 10, description: 'Page size, 0 to 100.' }) first: number,
+    @Arg('first', () => Int, { defaultValue: 10, description: 'Page size, 0 to 100.' })
+    first: number,
     @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after.' })
     after: string | undefined,
   ) {
@@ -245,10 +266,12 @@ export class VariantFieldsResolver {
 /** Federation entry points: other subgraphs reference products and variants by id. */
 export const referenceResolvers = ({ catalog }: ProductServices) => ({
   Product: {
-    __resolveReference: (ref: { id: string }, ctx: RequestContext<CatalogLoaders>) => catalog.product(ctx, { id: ref.id }),
+    __resolveReference: (ref: { id: string }, ctx: RequestContext<CatalogLoaders>) =>
+      catalog.product(ctx, { id: ref.id }),
   },
   ProductVariant: {
-    __resolveReference: (ref: { id: string }, ctx: RequestContext<CatalogLoaders>) => catalog.variant(ctx, ref.id),
+    __resolveReference: (ref: { id: string }, ctx: RequestContext<CatalogLoaders>) =>
+      catalog.variant(ctx, ref.id),
   },
 });
 

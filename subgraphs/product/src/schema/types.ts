@@ -1,7 +1,20 @@
-/** The product subgraph's GraphQL types. Plain fields read the domain record directly. */
-import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+/**
+ * The product subgraph's GraphQL types: the catalog, reviews, the back office's inputs and
+ * payloads. Plain fields read the domain record directly.
+ */
+import { AdminUserError, payloadType, userErrorType } from '../../../../common/user-error';
+import {
+  Directive,
+  Field,
+  Float,
+  ID,
+  InputType,
+  Int,
+  ObjectType,
+  registerEnumType,
+} from 'type-graphql';
 import { Money } from '../../../../common/money';
-import { PageInfo } from '../../../../common/pagination';
+import { connectionTypes } from '../../../../common/pagination';
 
 export enum ProductSort {
   FEATURED = 'FEATURED',
@@ -44,7 +57,9 @@ export class ProductDocument {
   contentType!: string;
 }
 
-@ObjectType({ description: 'An option a product comes in, such as size or colour, with its values.' })
+@ObjectType({
+  description: 'An option a product comes in, such as size or colour, with its values.',
+})
 export class ProductOption {
   @Field({ description: 'Name of the option, for example "Color".' })
   name!: string;
@@ -62,7 +77,7 @@ export class SelectedOption {
   value!: string;
 }
 
-@ObjectType({ description: 'The lowest and highest price among a product\'s variants.' })
+@ObjectType({ description: "The lowest and highest price among a product's variants." })
 export class PriceRange {
   @Field(() => Money, { description: 'Price of the cheapest variant.' })
   minVariantPrice!: Money;
@@ -71,9 +86,11 @@ export class PriceRange {
   maxVariantPrice!: Money;
 }
 
-@ObjectType({ description: 'The average of a product\'s review ratings.' })
+@ObjectType({ description: "The average of a product's review ratings." })
 export class RatingSummary {
-  @Field(() => Float, { description: 'Mean rating from 1 to 5, to one decimal; 0 when there are no reviews.' })
+  @Field(() => Float, {
+    description: 'Mean rating from 1 to 5, to one decimal; 0 when there are no reviews.',
+  })
   average!: number;
 
   @Field(() => Int, { description: 'Number of reviews.' })
@@ -95,7 +112,7 @@ export class Category {
   productCount!: number;
 }
 
-@ObjectType({ description: 'A shopper\'s review of a product.' })
+@ObjectType({ description: "A shopper's review of a product." })
 export class Review {
   @Field(() => ID, { description: 'Unique identifier of the review.' })
   id!: string;
@@ -116,29 +133,12 @@ export class Review {
   createdAt!: string;
 }
 
-@ObjectType({ description: 'A review in a connection, with its cursor.' })
-export class ReviewEdge {
-  @Field({ description: 'Opaque cursor of this review; pass it as `after` to continue.' })
-  cursor!: string;
-
-  @Field(() => Review, { description: 'The review.' })
-  node!: Review;
-}
-
-@ObjectType({ description: 'A page of reviews, newest first.' })
-export class ReviewConnection {
-  @Field(() => [ReviewEdge], { description: 'The reviews of this page with their cursors.' })
-  edges!: ReviewEdge[];
-
-  @Field(() => [Review], { description: 'The reviews of this page.' })
-  nodes!: Review[];
-
-  @Field(() => PageInfo, { description: 'Where this page sits.' })
-  pageInfo!: PageInfo;
-
-  @Field(() => Int, { description: 'Number of reviews in all pages.' })
-  totalCount!: number;
-}
+export const { Edge: ReviewEdge, Connection: ReviewConnection } = connectionTypes(Review, {
+  one: 'A review',
+  many: 'reviews',
+  description: 'A page of reviews, newest first.',
+  totalCount: 'Number of reviews in all pages.',
+});
 
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A product of the catalog. Shoppers buy one of its variants.' })
@@ -166,7 +166,10 @@ export class Product {
 }
 
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'A purchasable version of a product: one combination of its options, with a SKU and a price.' })
+@ObjectType({
+  description:
+    'A purchasable version of a product: one combination of its options, with a SKU and a price.',
+})
 export class ProductVariant {
   @Field(() => ID, { description: 'Unique, stable identifier.' })
   id!: string;
@@ -181,29 +184,12 @@ export class ProductVariant {
   selectedOptions!: SelectedOption[];
 }
 
-@ObjectType({ description: 'A product in a connection, with its cursor.' })
-export class ProductEdge {
-  @Field({ description: 'Opaque cursor of this product; pass it as `after` to continue.' })
-  cursor!: string;
-
-  @Field(() => Product, { description: 'The product.' })
-  node!: Product;
-}
-
-@ObjectType({ description: 'A page of products (Relay cursor connection).' })
-export class ProductConnection {
-  @Field(() => [ProductEdge], { description: 'The products of this page with their cursors.' })
-  edges!: ProductEdge[];
-
-  @Field(() => [Product], { description: 'The products of this page.' })
-  nodes!: Product[];
-
-  @Field(() => PageInfo, { description: 'Where this page sits.' })
-  pageInfo!: PageInfo;
-
-  @Field(() => Int, { description: 'Number of products across all pages of this listing.' })
-  totalCount!: number;
-}
+export const { Edge: ProductEdge, Connection: ProductConnection } = connectionTypes(Product, {
+  one: 'A product',
+  many: 'products',
+  description: 'A page of products (Relay cursor connection).',
+  totalCount: 'Number of products across all pages of this listing.',
+});
 
 @InputType({ description: 'Narrows a product listing.' })
 export class ProductFilter {
@@ -246,7 +232,7 @@ export class CatalogDocument {
   })
   maxPrice!: number;
 
-  @Field({ description: 'ISO 4217 code of the prices\' currency.' })
+  @Field({ description: "ISO 4217 code of the prices' currency." })
   currencyCode!: string;
 
   @Field({ description: 'When the product was added (ISO 8601).' })
@@ -282,3 +268,182 @@ export class CatalogChangePage {
   @Field({ description: 'True when changes follow this page.' })
   hasMore!: boolean;
 }
+
+// ---- back office -----------------------------------------------------------------------------
+
+@InputType({ description: 'An image of a new product.' })
+export class ImageInput {
+  @Field({
+    description: 'Where the image is: a key or URL on the asset CDN, or another https URL.',
+  })
+  url!: string;
+
+  @Field(() => String, { nullable: true, description: 'Text alternative for screen readers.' })
+  altText?: string | null;
+}
+
+@InputType({ description: 'The value a variant has for one product option.' })
+export class SelectedOptionInput {
+  @Field({ description: 'Name of the option, for example "Size"; the same on every variant.' })
+  name!: string;
+
+  @Field({ description: 'The value, for example "M".' })
+  value!: string;
+}
+
+@InputType({ description: 'A variant of a new product.' })
+export class VariantInput {
+  @Field({
+    description:
+      'Stock keeping unit, unique across the catalog: 1 to 64 letters, digits, ".", "/", "-" or "_".',
+  })
+  sku!: string;
+
+  @Field({ description: 'Display title, for example "Black / M".' })
+  title!: string;
+
+  @Field({ description: 'Price of one unit in the store currency, two decimal places: "19.99".' })
+  price!: string;
+
+  @Field(() => Int, {
+    description:
+      'Units in stock to start with (0 or more); kept by the order service from then on.',
+  })
+  quantity!: number;
+
+  @Field(() => [SelectedOptionInput], {
+    nullable: true,
+    description: 'The option values that set this variant apart; unique per variant.',
+  })
+  selectedOptions?: SelectedOptionInput[] | null;
+}
+
+@InputType({ description: 'A new product with its variants.' })
+export class ProductCreateInput {
+  @Field({ description: 'Display title, 1 to 200 characters.' })
+  title!: string;
+
+  @Field({ description: 'Long description, plain text.' })
+  description!: string;
+
+  @Field(() => String, { nullable: true, description: 'Brand or manufacturer.' })
+  brand?: string | null;
+
+  @Field({ description: 'Slug of the category to list the product in.' })
+  categorySlug!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'URL-safe identifier (lower-case letters, digits, hyphens), unique; made from the title when omitted.',
+  })
+  slug?: string | null;
+
+  @Field(() => [ImageInput], { nullable: true, description: 'Images, the featured one first.' })
+  images?: ImageInput[] | null;
+
+  @Field(() => [VariantInput], { description: 'The variants, 1 to 100, in display order.' })
+  variants!: VariantInput[];
+}
+
+@InputType({ description: 'Changes to a product; fields left out (or null) stay as they are.' })
+export class ProductUpdateInput {
+  @Field(() => String, { nullable: true, description: 'New display title.' })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New long description.' })
+  description?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'New brand; an empty string removes it.',
+  })
+  brand?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Slug of the category to move the product to.',
+  })
+  categorySlug?: string | null;
+}
+
+export const ProductCreatePayload = payloadType(
+  'ProductCreatePayload',
+  'The result of productCreate.',
+  {
+    field: 'product',
+    type: Product,
+    description: 'The new product; null when it was not created.',
+  },
+  { type: AdminUserError, description: 'Why the product was not created; empty on success.' },
+);
+
+export const ProductUpdatePayload = payloadType(
+  'ProductUpdatePayload',
+  'The result of productUpdate.',
+  {
+    field: 'product',
+    type: Product,
+    description: 'The product as it is now; null when it was not updated.',
+  },
+  { type: AdminUserError, description: 'Why the product was not updated; empty on success.' },
+);
+
+// ---- reviews -----------------------------------------------------------------------------------
+
+export enum ReviewUserErrorCode {
+  INVALID_INPUT = 'INVALID_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  ALREADY_REVIEWED = 'ALREADY_REVIEWED',
+}
+
+registerEnumType(ReviewUserErrorCode, {
+  name: 'ReviewUserErrorCode',
+  description: 'Why a review was not added.',
+  valuesConfig: {
+    INVALID_INPUT: {
+      description: 'The rating is not 1 to 5, or a text is empty or too long; `field` says which.',
+    },
+    NOT_FOUND: { description: 'There is no product with this id.' },
+    ALREADY_REVIEWED: { description: 'The shopper has already reviewed this product.' },
+  },
+});
+
+export const ReviewUserError = userErrorType<ReviewUserErrorCode>(
+  'ReviewUserError',
+  ReviewUserErrorCode,
+  {
+    description: 'A reason a review was not added (an expected outcome).',
+    field:
+      'Path to the input field at fault, for example ["input", "rating"]; null when no single field is.',
+  },
+);
+
+@InputType({ description: 'A review of a product by the signed-in shopper.' })
+export class ReviewAddInput {
+  @Field(() => ID, { description: 'The product reviewed.' })
+  productId!: string;
+
+  @Field(() => Int, { description: 'Rating from 1 (poor) to 5 (excellent).' })
+  rating!: number;
+
+  @Field({ description: 'Headline, 1 to 120 characters.' })
+  title!: string;
+
+  @Field({ description: 'Text of the review, 1 to 5,000 characters.' })
+  body!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Name to show with the review, at most 60 characters; when omitted, "Shopper" and a short tag of the account.',
+  })
+  authorName?: string | null;
+}
+
+export const ReviewAddPayload = payloadType(
+  'ReviewAddPayload',
+  'The result of reviewAdd.',
+  { field: 'review', type: Review, description: 'The new review; null when it was not added.' },
+  { type: ReviewUserError, description: 'Why the review was not added; empty on success.' },
+);

@@ -61,7 +61,8 @@ export class SearchQueryResolver {
   }
 
   @Query(() => PredictiveSearchResult, {
-    description: 'Query completions and matching products as the shopper types (the last word may be partial).',
+    description:
+      'Query completions and matching products as the shopper types (the last word may be partial).',
   })
   predictiveSearch(
     @Ctx() ctx: RequestContext<SearchLoaders>,

@@ -31,7 +31,9 @@ registerEnumType(SearchSort, {
   },
 });
 
-@InputType({ description: 'Narrows search results. Filters combine with AND; values of one filter with OR.' })
+@InputType({
+  description: 'Narrows search results. Filters combine with AND; values of one filter with OR.',
+})
 export class SearchFilter {
   @Field(() => [String], {
     nullable: true,
@@ -47,13 +49,15 @@ export class SearchFilter {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Lowest price, inclusive, as a decimal string ("25.00"); compared with the cheapest variant.',
+    description:
+      'Lowest price, inclusive, as a decimal string ("25.00"); compared with the cheapest variant.',
   })
   priceMin?: string | null;
 
   @Field(() => String, {
     nullable: true,
-    description: 'Highest price, inclusive, as a decimal string ("49.99"); compared with the cheapest variant.',
+    description:
+      'Highest price, inclusive, as a decimal string ("49.99"); compared with the cheapest variant.',
   })
   priceMax?: string | null;
 
@@ -88,7 +92,8 @@ export class SearchFacet {
   name!: string;
 
   @Field(() => [SearchFacetValue], {
-    description: 'Values with at least one result; categories and brands by count, prices in order.',
+    description:
+      'Values with at least one result; categories and brands by count, prices in order.',
   })
   values!: SearchFacetValue[];
 }
@@ -137,7 +142,9 @@ export class SearchQuerySuggestion {
 
 @ObjectType({ description: 'Suggestions shown while the shopper types.' })
 export class PredictiveSearchResult {
-  @Field(() => [SearchQuerySuggestion], { description: 'Completions of the query, most common first.' })
+  @Field(() => [SearchQuerySuggestion], {
+    description: 'Completions of the query, most common first.',
+  })
   queries!: SearchQuerySuggestion[];
 
   @Field(() => [Product], { description: 'Best-matching products for what has been typed so far.' })

@@ -1,13 +1,5 @@
 /** The user subgraph's GraphQL types. Plain fields read the domain record directly. */
-import {
-  Directive,
-  Field,
-  ID,
-  InputType,
-  Int,
-  ObjectType,
-  registerEnumType,
-} from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum AccountUserErrorCode {
   INVALID_EMAIL = 'INVALID_EMAIL',
@@ -69,8 +61,7 @@ export class SignUpInput {
   email!: string;
 
   @Field({
-    description:
-      'At least 8 characters, with upper and lower case letters, a digit and a symbol.',
+    description: 'At least 8 characters, with upper and lower case letters, a digit and a symbol.',
   })
   password!: string;
 
@@ -89,19 +80,20 @@ export class ConfirmSignUpInput {
 
 @InputType({ description: 'Credentials to sign in with.' })
 export class SignInInput {
-  @Field({ description: 'The account\'s email address.' })
+  @Field({ description: "The account's email address." })
   email!: string;
 
-  @Field({ description: 'The account\'s password.' })
+  @Field({ description: "The account's password." })
   password!: string;
 }
 
-@InputType({ description: 'Changes to the signed-in user\'s profile; omitted fields stay as they are.' })
+@InputType({
+  description: "Changes to the signed-in user's profile; omitted fields stay as they are.",
+})
 export class ProfileUpdateInput {
   @Field(() => String, { nullable: true, description: 'The new name, 1 to 100 characters.' })
   name?: string | null;
 }
-
 
 @ObjectType({ description: 'A saved shipping address of the signed-in user.' })
 export class Address {
@@ -140,7 +132,7 @@ export class Address {
 
 @Directive('@key(fields: "id")')
 @ObjectType({
-  description: 'A shopper with an account: a Cognito user and the store\'s profile of them.',
+  description: "A shopper with an account: a Cognito user and the store's profile of them.",
 })
 export class User {
   @Field(() => ID, { description: 'The Cognito user id (`sub`); unique and stable.' })
@@ -149,7 +141,10 @@ export class User {
   @Field({ description: 'Email address the account was registered with.' })
   email!: string;
 
-  @Field(() => String, { nullable: true, description: 'Name to address the user by; null if none was given.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Name to address the user by; null if none was given.',
+  })
   name!: string | null;
 }
 
@@ -158,7 +153,7 @@ export class AuthSession {
   @Field({ description: 'Send as `Authorization: Bearer <accessToken>`.' })
   accessToken!: string;
 
-  @Field({ description: 'OpenID Connect id token with the user\'s attributes.' })
+  @Field({ description: "OpenID Connect id token with the user's attributes." })
   idToken!: string;
 
   @Field(() => String, {
@@ -237,13 +232,18 @@ export class AddressAddPayload {
   @Field(() => Address, { nullable: true, description: 'The saved address; null on failure.' })
   address!: Address | null;
 
-  @Field(() => [AccountUserError], { description: 'Why the address was not saved; empty on success.' })
+  @Field(() => [AccountUserError], {
+    description: 'Why the address was not saved; empty on success.',
+  })
   userErrors!: AccountUserError[];
 }
 
 @ObjectType({ description: 'The result of `addressRemove`.' })
 export class AddressRemovePayload {
-  @Field(() => ID, { nullable: true, description: 'The id of the removed address; null on failure.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The id of the removed address; null on failure.',
+  })
   removedId!: string | null;
 
   @Field(() => [AccountUserError], { description: 'Why nothing was removed; empty on success.' })
