@@ -8,12 +8,12 @@ import type { Pool } from 'pg';
 import { inTransaction } from '../../common/postgres';
 import { categories } from './catalog-data';
 import { generateCatalog } from './generate';
-import type { CatalogDocument } from '../../subgraphs/search/src/domain';
+import type { FeedDocument } from '../../subgraphs/search/src/domain';
 import { saveFeedPosition, upsertDocuments } from '../../subgraphs/search/src/index.repository';
 import { CATALOG_FEED } from '../../subgraphs/search/src/indexer';
 
 /** A document with the stock flag the seed gives it. */
-export type DemoDocument = CatalogDocument & { inStock: boolean };
+export type DemoDocument = FeedDocument & { inStock: boolean };
 
 /** The first `products` products of the demo catalog, one at a time. */
 export function* demoDocuments(products: number): Generator<DemoDocument> {

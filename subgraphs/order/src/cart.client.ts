@@ -14,7 +14,7 @@ import {
 } from '../../../common/subgraph-client';
 
 /** A cart as checkout sees it (the cart service's internal `cartForCheckout`). */
-export interface CheckoutCart {
+export interface CartForCheckout {
   id: string;
   /** The owner's Cognito sub; null for a guest cart. */
   ownerSub: string | null;
@@ -27,7 +27,7 @@ export interface CartSource {
    * The cart, as the caller may see it: null for an unknown or expired cart, and for a cart
    * another shopper owns.
    */
-  cartForCheckout(identity: RequestIdentity, cartId: string): Promise<CheckoutCart | null>;
+  cartForCheckout(identity: RequestIdentity, cartId: string): Promise<CartForCheckout | null>;
 }
 
 /** Tells the cart service that an order was placed from a cart. */
@@ -47,7 +47,7 @@ const cartCheckedOutMutation = `mutation CartCheckedOut($id: ID!, $orderId: ID!)
 export function cartServiceSource(endpoint: SubgraphEndpoint): CartSource {
   return {
     async cartForCheckout(identity, cartId) {
-      const data = await callSubgraph<{ cartForCheckout: CheckoutCart | null }>(
+      const data = await callSubgraph<{ cartForCheckout: CartForCheckout | null }>(
         'cart',
         endpoint,
         identity,

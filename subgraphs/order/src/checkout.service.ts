@@ -57,7 +57,7 @@ import {
 } from './order.repository';
 import type { PaymentProvider } from './payments';
 import { lineTotal, orderTotals, type OrderTotals, type PricingRules } from './pricing';
-import type { CartSource, CheckoutCart } from './cart.client';
+import type { CartSource, CartForCheckout } from './cart.client';
 import type { PriceSource } from './product.client';
 import type { AccountSource } from './user.client';
 import { SubgraphCallError } from '../../../common/subgraph-client';
@@ -357,7 +357,7 @@ export class CheckoutService {
 
 /** Everything the order is made of, read and priced. */
 interface Purchase {
-  cart: CheckoutCart;
+  cart: CartForCheckout;
   email: string;
   address: PostalAddress;
   lines: NewOrderLine[];

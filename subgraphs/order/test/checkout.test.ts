@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { serviceIdentity, type Viewer } from '../../../common/identity';
-import type { CheckoutCart } from '../src/cart.client';
+import type { CartForCheckout } from '../src/cart.client';
 import { SubgraphCallError } from '../../../common/subgraph-client';
 import type { PaymentProvider } from '../src/payments';
 import {
@@ -42,7 +42,7 @@ beforeAll(async () => {
   h = await startOrderHarness({
     gateway: false,
     cartSource: (real) => ({
-      async cartForCheckout(identity, cartId): Promise<CheckoutCart | null> {
+      async cartForCheckout(identity, cartId): Promise<CartForCheckout | null> {
         if (faults.cartDown) throw new SubgraphCallError('cart', 'ECONNREFUSED');
         return real.cartForCheckout(identity, cartId);
       },

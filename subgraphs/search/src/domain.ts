@@ -1,7 +1,7 @@
 /** The search service's domain types: what is indexed, asked for and answered. */
 
 /** A product as the catalog's change feed delivers it (prices in minor units). */
-export interface CatalogDocument {
+export interface FeedDocument {
   id: string;
   slug: string;
   title: string;

@@ -4,7 +4,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { Queryable } from '../../../common/postgres';
-import type { CatalogDocument } from './domain';
+import type { FeedDocument } from './domain';
 import { documentWords } from './text';
 
 /**
@@ -39,7 +39,7 @@ export async function indexedProducts(db: Queryable, productIds: readonly string
  */
 export async function upsertDocuments(
   tx: PoolClient,
-  documents: readonly CatalogDocument[],
+  documents: readonly FeedDocument[],
   inStock: ReadonlyMap<string, boolean>,
   options: { force?: boolean } = {},
 ): Promise<number> {

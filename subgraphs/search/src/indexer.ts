@@ -10,7 +10,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../../../common/logger';
 import { inTransaction } from '../../../common/postgres';
-import type { CatalogDocument } from './domain';
+import type { FeedDocument } from './domain';
 import {
   feedPosition,
   indexedProducts,
@@ -153,7 +153,7 @@ export class CatalogIndexer {
       : new Date(Math.max(0, at - this.options.lookbackMs)).toISOString();
   }
 
-  private async apply(documents: readonly CatalogDocument[], force: boolean): Promise<number> {
+  private async apply(documents: readonly FeedDocument[], force: boolean): Promise<number> {
     if (documents.length === 0) return 0;
     const ids = documents.map((d) => d.id);
     return inTransaction(this.pool, async (tx) => {

@@ -4,10 +4,10 @@
  */
 import { serviceIdentity } from '../../../common/identity';
 import { callSubgraph, type SubgraphEndpoint } from '../../../common/subgraph-client';
-import type { CatalogDocument } from './domain';
+import type { FeedDocument } from './domain';
 
 export interface CatalogFeedPage {
-  documents: CatalogDocument[];
+  documents: FeedDocument[];
   endPosition: string | null;
   hasMore: boolean;
 }
