@@ -18,6 +18,16 @@ export const errorCodes = {
   PERSISTED_QUERY_NOT_FOUND: 'The persisted query hash is not known; send the full query.',
   PERSISTED_QUERY_NOT_SUPPORTED: 'Persisted queries are not enabled on this endpoint.',
   OPERATION_RESOLUTION_FAILURE: 'The operation name does not match an operation in the document.',
+  // The gateway's edge: trusted documents and the limits checked before anything executes.
+  PERSISTED_QUERY_NOT_IN_LIST: 'Only registered operations run here; this one is not registered.',
+  PERSISTED_QUERY_ID_REQUIRED: 'Operations must be sent by their document id, not as text.',
+  MAX_DEPTH_LIMIT: 'The operation nests fields deeper than the gateway allows.',
+  MAX_ALIASES_LIMIT: 'The operation uses more aliases than the gateway allows.',
+  MAX_ROOT_FIELDS_LIMIT: 'The operation selects more root fields than the gateway allows.',
+  MAX_TOKENS_LIMIT: 'The document is longer (in GraphQL tokens) than the gateway allows.',
+  MAX_DIRECTIVES_LIMIT: 'The operation uses more directives than the gateway allows.',
+  COST_ESTIMATED_TOO_EXPENSIVE:
+    'The estimated cost (fields times the list sizes asked for) is above what the gateway allows.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
