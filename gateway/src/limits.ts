@@ -140,7 +140,10 @@ export class LimitChecker {
     try {
       return parse(source, { maxTokens: this.limits.maxTokens });
     } catch (error) {
-      if (error instanceof GraphQLError && /more than \d+ tokens/.test(error.message))
+      if (
+        error instanceof GraphQLError &&
+        /Document contains more tha[nt] \d+ tokens/.test(error.message)
+      )
         return refusal('MAX_TOKENS_LIMIT', this.limits.maxTokens, this.limits.maxTokens + 1);
       if (error instanceof GraphQLError) return error;
       throw error;
