@@ -28,6 +28,7 @@ import {
   SearchDocument,
 } from '../schema/generated/operations';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
+import { measureEdgeChecks } from './bench-edge';
 import { launch, stopAll, waitReady, type Service } from './processes';
 import { loadStoreConfig, openStores, prepareStores, serviceEnvironment } from './stores';
 
@@ -291,6 +292,9 @@ runMain(async () => {
         `${operation.name.padEnd(22)}${`${a.p50} / ${b.p50}`.padStart(14)}${`${a.cpuPerRequest.toFixed(0)} / ${b.cpuPerRequest.toFixed(0)} (${cost >= 0 ? '+' : ''}${cost.toFixed(0)})`.padStart(32)}`,
       );
     }
+    lines.push('', 'the edge checks alone, in-process   CPU µs/request');
+    for (const { name, microseconds } of await measureEdgeChecks(operations))
+      lines.push(`${name.padEnd(36)}${microseconds.toFixed(1).padStart(14)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await stopAll(services);

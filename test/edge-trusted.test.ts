@@ -189,6 +189,15 @@ describe('production mode (trusted documents required)', () => {
       expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean|categories|PRICE_ASC/);
   });
 
+  it('hands Apollo Server the registered documents parsed and validated: it parses none', async () => {
+    const answer = await post(production.url, {
+      documentId: `sha256:${registered('ProductDetail').id}`,
+      variables: { slug: 'no-such-product' },
+    });
+    expect(answer.body).toEqual({ data: { product: null } });
+    expect(production.gateway.stats).toEqual({ parsed: 0, validated: 0 });
+  });
+
   it('serves no GraphiQL', async () => {
     expect((await fetch(`${production.base}/graphiql`)).status).toBe(404);
     expect((await fetch(`${stack.gateway.url.replace('/graphql', '')}/graphiql`)).status).toBe(200);

@@ -99,6 +99,8 @@ export class Edge {
   private withinLimits = new Set<string>();
   /** Recently seen ad-hoc documents, parsed. */
   private readonly parsed = new LRUCache<string, DocumentNode | Refusal>({ max: 500 });
+  /** What the literals of an ad-hoc document hold (they do not change between requests). */
+  private readonly literals = new WeakMap<DocumentNode, string | null>();
   readonly refusals: RefusalCounts = {};
 
   constructor(private readonly options: EdgeOptions) {}
@@ -134,12 +136,13 @@ export class Edge {
   }
 
   prepare = async (
-    request: GraphQLHttpRequest,
+    incoming: GraphQLHttpRequest,
     context: { identity: RequestIdentity },
   ): Promise<GraphQLHttpRequest> => {
     const { mode, trusted, adminAdHoc } = this.options;
-    const params = readParams(request);
-    if (!params) return request;
+    const params = readParams(incoming);
+    if (!params) return incoming;
+    let request = incoming;
     const id = documentIdOf(params);
     if (id === undefined)
       this.refuse(
@@ -147,31 +150,29 @@ export class Edge {
           ? bad('BAD_REQUEST', 'documentId must be "sha256:" followed by 64 hex digits.')
           : bad('PERSISTED_QUERY_NOT_FOUND', 'The persisted query hash is not a SHA-256.'),
       );
-    const query = typeof params.query === 'string' && params.query !== '' ? params.query : null;
+    const sent = typeof params.query === 'string' && params.query !== '' ? params.query : null;
     const entry = id ? trusted.get(id) : undefined;
     const viewer = context.identity.viewer;
     const adHocAllowed =
       mode !== 'require' || (adminAdHoc && viewer.kind === 'user' && viewer.isAdmin);
-    let next = request;
+    if (sent === null && !id) return request; // Apollo Server answers a request with no document.
+    if (id && params.documentId !== undefined) request = withPersistedQuery(request, params, id);
 
     let document: DocumentNode;
     let trustedId: string | null = null;
-    if (query === null) {
-      if (!id) return request; // Apollo Server answers a request with no document.
-      if (!entry) {
-        const registered = mode === 'off' && (await this.options.persistedQueries.get(`apq:${id}`));
-        if (!registered)
-          this.refuse(bad('PERSISTED_QUERY_NOT_FOUND', 'No operation is registered with this id.'));
-        return params.documentId !== undefined ? withPersistedQuery(request, params, id) : request;
-      }
+    if (entry && (sent === null || sent === entry.body)) {
       document = entry.document;
       trustedId = entry.id;
-      if (params.documentId !== undefined) next = withPersistedQuery(request, params, id);
-    } else if (entry && entry.body === query) {
-      document = entry.document;
-      trustedId = entry.id;
-      if (params.documentId !== undefined) next = withPersistedQuery(request, params, id as string);
     } else {
+      // A document registered by a client (automatic persisted queries, `off` mode only) is
+      // checked like the text it was registered with.
+      const registered =
+        sent === null && id && mode === 'off'
+          ? await this.options.persistedQueries.get(`apq:${id}`)
+          : undefined;
+      const query = sent ?? registered;
+      if (!query)
+        this.refuse(bad('PERSISTED_QUERY_NOT_FOUND', 'No operation is registered with this id.'));
       if (!adHocAllowed)
         this.refuse(
           id
@@ -182,10 +183,13 @@ export class Edge {
               ),
         );
       const parsed = this.parse(query);
-      if (!parsed) return request; // a syntax error, which Apollo Server answers
+      if (!parsed) {
+        // A syntax error, which Apollo Server answers; it still counts against the rate limit.
+        await this.options.rateLimits?.consume(context.identity, 'query');
+        return request;
+      }
       if ('code' in parsed) this.refuse(bad(parsed.code, parsed.message));
       document = parsed;
-      if (id && params.documentId !== undefined) next = withPersistedQuery(request, params, id);
     }
 
     const operationName = typeof params.operationName === 'string' ? params.operationName : null;
@@ -203,7 +207,7 @@ export class Edge {
       );
     await this.options.rateLimits?.consume(context.identity, operation.operation);
     this.check(document, operation, params.variables, trustedId);
-    return next;
+    return request;
   };
 
   private check(
@@ -220,9 +224,13 @@ export class Edge {
       const refused = this.options.checker.checkLimits(document, { operation, variables });
       if (refused) this.refuse(bad(refused.code, refused.message));
     }
-    const input =
-      checkVariables(this.schema, operation, variables) ??
-      (trustedId ? null : checkLiterals(this.schema, document));
+    let literals: string | null = null;
+    if (!trustedId) {
+      const known = this.literals.get(document);
+      literals = known === undefined ? checkLiterals(this.schema, document) : known;
+      if (known === undefined) this.literals.set(document, literals);
+    }
+    const input = checkVariables(this.schema, operation, variables) ?? literals;
     if (input) this.refuse(bad('BAD_USER_INPUT', input));
   }
 }
