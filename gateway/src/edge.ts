@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import type { ErrorCode } from '../../common/errors';
 import { HttpError, type GraphQLHttpRequest } from '../../common/http';
 import type { RequestIdentity } from '../../common/identity';
 import type { Logger } from '../../common/logger';
@@ -46,7 +47,8 @@ interface Params {
 /** Refusals the edge has answered, by code (for metrics and tests). */
 export type RefusalCounts = Record<string, number>;
 
-const bad = (code: string, message: string, status = 400) => new HttpError(status, code, message);
+/** A refusal: HTTP 400 with a code from the error registry. */
+const bad = (code: ErrorCode, message: string) => new HttpError(400, code, message);
 
 function readParams(request: GraphQLHttpRequest): Params | null {
   if (request.method === 'POST') {
