@@ -195,8 +195,12 @@ export async function startHttpServer<TContext extends BaseContext>(
   };
 
   const maxHeaders = options.maxHeaders;
+  // While closing, every answer ends its connection: Node's server.close() waits for kept-alive
+  // connections, and a client that keeps sending on one (a poller) would hold it open forever.
+  let closing = false;
   const server = createServer((req, res) => {
     res.setHeader('x-content-type-options', 'nosniff');
+    if (closing) res.setHeader('connection', 'close');
     const handle = async () => {
       if (maxHeaders !== undefined && req.rawHeaders.length / 2 > maxHeaders)
         throw new HttpError(
@@ -238,6 +242,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     port,
     url: `http://localhost:${port}${graphqlPath}`,
     close: async () => {
+      closing = true;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
