@@ -91,6 +91,47 @@ export const errors = {
     'The operation name does not match an operation in the document.',
     (message: string) => ({ message }),
   ),
+  // The gateway's edge: trusted documents and the limits checked before anything executes.
+  persistedQueryNotInList: define(
+    'PERSISTED_QUERY_NOT_IN_LIST',
+    'Only registered operations run here; this one is not registered.',
+    (message: string) => ({ message }),
+  ),
+  persistedQueryIdRequired: define(
+    'PERSISTED_QUERY_ID_REQUIRED',
+    'Operations must be sent by their document id, not as text.',
+    (message: string) => ({ message }),
+  ),
+  maxDepth: define(
+    'MAX_DEPTH_LIMIT',
+    'The operation nests fields deeper than the gateway allows.',
+    (message: string) => ({ message }),
+  ),
+  maxAliases: define(
+    'MAX_ALIASES_LIMIT',
+    'The operation uses more aliases than the gateway allows.',
+    (message: string) => ({ message }),
+  ),
+  maxRootFields: define(
+    'MAX_ROOT_FIELDS_LIMIT',
+    'The operation selects more root fields than the gateway allows.',
+    (message: string) => ({ message }),
+  ),
+  maxTokens: define(
+    'MAX_TOKENS_LIMIT',
+    'The document is longer (in GraphQL tokens) than the gateway allows.',
+    (message: string) => ({ message }),
+  ),
+  maxDirectives: define(
+    'MAX_DIRECTIVES_LIMIT',
+    'The operation uses more directives than the gateway allows.',
+    (message: string) => ({ message }),
+  ),
+  costTooExpensive: define(
+    'COST_ESTIMATED_TOO_EXPENSIVE',
+    'The estimated cost (fields times the list sizes asked for) is above what the gateway allows.',
+    (message: string) => ({ message }),
+  ),
 };
 
 /** Every registered code and what it means. */

@@ -16,9 +16,32 @@ export interface Check {
   probe: () => Promise<boolean>;
 }
 
+/** A GraphQL request as the HTTP front hands it to Apollo Server. */
+export interface GraphQLHttpRequest {
+  method: string;
+  headers: HeaderMap;
+  /** The query string, with its `?` (empty when there is none). */
+  search: string;
+  /** The parsed JSON body of a POST (anything for another method). */
+  body: unknown;
+}
+
 export interface HttpServerOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   context: (req: IncomingMessage) => Promise<TContext>;
+  /**
+   * Runs after the context is built and before Apollo Server sees the request: it may rewrite
+   * the request or refuse it by throwing an HttpError.
+   */
+  prepare?: (
+    request: GraphQLHttpRequest,
+    context: TContext,
+    req: IncomingMessage,
+  ) => Promise<GraphQLHttpRequest> | GraphQLHttpRequest;
+  /** Encodes a complete response body (compression); returns the body to send. */
+  encode?: (req: IncomingMessage, res: ServerResponse, body: string) => Promise<string | Buffer>;
+  /** Requests with more headers than this are answered 431. */
+  maxHeaders?: number;
   port: number;
   host?: string;
   graphqlPath?: string;
@@ -35,12 +58,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    ...headers,
   });
   res.end(text);
 }
@@ -54,6 +83,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
+    /** Sent with the answer (for example `retry-after` with a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -140,27 +171,44 @@ export async function startHttpServer<TContext extends BaseContext>(
     const query = url.indexOf('?');
     // Built before GraphQL runs, so a refused caller gets its HTTP status, not a 200 with errors.
     const context = await options.context(req);
+    let httpGraphQLRequest: GraphQLHttpRequest = {
+      method: req.method ?? 'GET',
+      headers,
+      search: query >= 0 ? url.slice(query) : '',
+      body,
+    };
+    if (options.prepare)
+      httpGraphQLRequest = await options.prepare(httpGraphQLRequest, context, req);
     const result = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: {
-        method: req.method ?? 'GET',
-        headers,
-        search: query >= 0 ? url.slice(query) : '',
-        body,
-      },
+      httpGraphQLRequest,
       context: async () => context,
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
-      res.end(result.body.string);
+      res.end(
+        options.encode ? await options.encode(req, res, result.body.string) : result.body.string,
+      );
       return;
     }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
   };
 
+  const maxHeaders = options.maxHeaders;
+  // While closing, every answer ends its connection: Node's server.close() waits for kept-alive
+  // connections, and a client that keeps sending on one (a poller) would hold it open forever.
+  let closing = false;
   const server = createServer((req, res) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (closing) res.setHeader('connection', 'close');
     const handle = async () => {
+      if (maxHeaders !== undefined && req.rawHeaders.length / 2 > maxHeaders)
+        throw new HttpError(
+          431,
+          'BAD_REQUEST',
+          `A request may carry at most ${maxHeaders} headers.`,
+        );
       for (const route of routes) if (await route(req, res)) return;
       const path = (req.url ?? '/').split('?')[0];
       if (path === graphqlPath) return handleGraphQL(req, res);
@@ -172,7 +220,8 @@ export async function startHttpServer<TContext extends BaseContext>(
       const message = known ? error.message : 'Internal server error';
       const code = known ? error.code : 'INTERNAL_SERVER_ERROR';
       if (!res.headersSent) {
-        sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+        const headers = known ? error.headers : {};
+        sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
       } else {
         res.destroy();
       }
@@ -181,6 +230,8 @@ export async function startHttpServer<TContext extends BaseContext>(
   // Longer than a load balancer's idle timeout, so it never reuses a connection we just closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // Node stops reading headers past this count; one more than allowed, so the excess is seen.
+  if (maxHeaders !== undefined) server.maxHeadersCount = maxHeaders + 1;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -192,6 +243,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     port,
     url: `http://localhost:${port}${graphqlPath}`,
     close: async () => {
+      closing = true;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

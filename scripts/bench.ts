@@ -2,7 +2,9 @@
  * `npm run bench`: load-tests the storefront's hottest operations (catalog listing and detail,
  * search, predictive search) through this gateway and, in the same run and against the same
  * subgraph processes, through a stock @apollo/gateway. Prints requests/s, p50 and p99 latency,
- * and the ratio ours/vanilla.
+ * and the ratio ours/vanilla. The catalog operations are also sent by document id (trusted
+ * documents), and every operation also goes through this gateway without the edge's checks
+ * (trusted-document look-up, limits, rate limits, input checks), to say what those cost.
  *
  * The catalog has 100,000 products by default, in stores of its own (DATA_DIR, default
  * .data/bench): the first run seeds them and waits for the search index to take them all in
@@ -17,6 +19,8 @@ import { env, loadConfig, runMain } from '../common/config';
 import { anonymous } from '../common/identity';
 import { createLogger } from '../common/logger';
 import { callSubgraph } from '../common/subgraph-client';
+import { buildManifest } from '../gateway/src/trusted-documents';
+import { projectPath } from '../common/paths';
 import {
   PredictiveSearchDocument,
   ProductDetailDocument,
@@ -26,6 +30,7 @@ import {
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
 import { launch, stopAll, waitReady, type Service } from '../dev/processes';
 import { loadStoreConfig, openStores, prepareStores, serviceEnvironment } from '../dev/stores';
+import { measureEdgeChecks } from './bench-edge';
 
 interface Result {
   operation: string;
@@ -100,7 +105,12 @@ runMain(async () => {
         ]),
       ),
     };
-    const gatewayEnv: Record<string, string> = { ...shared };
+    const gatewayEnv: Record<string, string> = {
+      ...shared,
+      // One client address sends everything here: a budget it cannot spend, but still counted.
+      RATE_LIMIT_PER_ADDRESS: '10000000',
+      APOLLO_TELEMETRY_DISABLED: 'true',
+    };
     for (const subgraph of subgraphRegistry) {
       const port = benchPort(subgraph.port);
       const service = launch(
@@ -124,16 +134,32 @@ runMain(async () => {
       { ...gatewayEnv, PORT: '4401', NODE_ENV: 'production' },
       { quiet: true },
     );
-    services.push(ours, vanilla);
+    const unchecked = launch(
+      'gateway without checks',
+      'dist/scripts/bench-gateway.js',
+      { ...gatewayEnv, PORT: '4402' },
+      { quiet: true },
+    );
+    services.push(ours, vanilla, unchecked);
     await waitReady(ours, 'http://127.0.0.1:4400');
     await waitReady(vanilla, 'http://127.0.0.1:4401', '/graphql?query=%7B__typename%7D');
+    await waitReady(unchecked, 'http://127.0.0.1:4402');
 
     await waitForSearchIndex(gatewayEnv, bench.products, logger);
 
     const gateways = [
       { name: 'ours', url: 'http://127.0.0.1:4400/graphql', pid: ours.child.pid },
+      { name: 'unchecked', url: 'http://127.0.0.1:4402/graphql', pid: unchecked.child.pid },
       { name: 'vanilla', url: 'http://127.0.0.1:4401/graphql', pid: vanilla.child.pid },
     ];
+    const ids = new Map(
+      buildManifest(projectPath('schema', 'operations')).operations.map((o) => [o.name, o.id]),
+    );
+    const idOf = (name: string) => {
+      const id = ids.get(name);
+      if (!id) throw new Error(`${name} is not a registered operation`);
+      return id;
+    };
     const first = await fetch(gateways[0].url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -142,7 +168,19 @@ runMain(async () => {
       (r) => r.json() as Promise<{ data: { products: { edges: { node: { slug: string } }[] } } }>,
     );
     const slug = first.data.products.edges[0].node.slug;
-    const operations = [
+    /** The same operation by id: `documentId` at ours, Apollo's hash where the edge is off. */
+    const byId = (name: string, operation: string, variables: Record<string, unknown>) => ({
+      name,
+      byId: true,
+      body: JSON.stringify({ documentId: `sha256:${idOf(operation)}`, variables }),
+      uncheckedBody: JSON.stringify({
+        extensions: { persistedQuery: { version: 1, sha256Hash: idOf(operation) } },
+        variables,
+      }),
+    });
+    const operations: { name: string; body: string; byId?: boolean; uncheckedBody?: string }[] = [
+      byId('ProductListing by id', 'ProductListing', { first: 20 }),
+      byId('ProductDetail by id', 'ProductDetail', { slug }),
       {
         name: 'ProductListing (20)',
         body: JSON.stringify({ query: print(ProductListingDocument), variables: { first: 20 } }),
@@ -192,15 +230,21 @@ runMain(async () => {
 
     const results: Result[] = [];
     for (const operation of operations) {
-      for (const gateway of gateways) {
-        await load(gateway.url, operation.body, 2, bench.connections); // warm caches and JIT
+      // A stock gateway knows no document ids.
+      const targets = gateways.filter((g) => !(operation.byId && g.name === 'vanilla'));
+      const bodyFor = (gateway: (typeof gateways)[number]) =>
+        gateway.name === 'unchecked' && operation.uncheckedBody
+          ? operation.uncheckedBody
+          : operation.body;
+      for (const gateway of targets) {
+        await load(gateway.url, bodyFor(gateway), 2, bench.connections); // warm caches and JIT
       }
-      // Alternate the two so drift on a shared machine hits both alike.
-      for (const gateway of gateways) {
+      // One after the other, so drift on a shared machine hits them alike.
+      for (const gateway of targets) {
         const cpuBefore = cpuMs(gateway.pid);
         const { requests, ...measured } = await load(
           gateway.url,
-          operation.body,
+          bodyFor(gateway),
           bench.seconds,
           bench.connections,
         );
@@ -219,11 +263,11 @@ runMain(async () => {
       '',
       `${bench.connections} connections, ${bench.seconds}s each, catalog of ${bench.products} products, cache: ${storeConfig.redisUrl ? 'Redis' : 'in-process'}`,
       '',
-      'operation             gateway    req/s     p50 ms   p99 ms   errors   gateway CPU µs/req',
+      'operation             gateway      req/s     p50 ms   p99 ms   errors   gateway CPU µs/req',
     ];
     for (const r of results) {
       lines.push(
-        `${r.operation.padEnd(22)}${r.gateway.padEnd(9)}${r.rps.toFixed(0).padStart(7)}${String(r.p50).padStart(10)}${String(r.p99).padStart(9)}${String(r.errors).padStart(9)}${r.cpuPerRequest.toFixed(0).padStart(21)}`,
+        `${r.operation.padEnd(22)}${r.gateway.padEnd(11)}${r.rps.toFixed(0).padStart(7)}${String(r.p50).padStart(10)}${String(r.p99).padStart(9)}${String(r.errors).padStart(9)}${r.cpuPerRequest.toFixed(0).padStart(21)}`,
       );
     }
     lines.push('', 'ratio ours/vanilla    req/s     p50      p99   gateway CPU/req');
@@ -235,6 +279,22 @@ runMain(async () => {
         `${operation.name.padEnd(22)}${(a.rps / b.rps).toFixed(2).padStart(5)}${(a.p50 / b.p50).toFixed(2).padStart(9)}${(a.p99 / b.p99).toFixed(2).padStart(9)}${(a.cpuPerRequest / b.cpuPerRequest).toFixed(2).padStart(18)}`,
       );
     }
+    lines.push(
+      '',
+      'the edge checks       p50 ms with/without   gateway CPU µs/req with/without (cost)',
+    );
+    for (const operation of operations) {
+      const a = results.find((r) => r.operation === operation.name && r.gateway === 'ours');
+      const b = results.find((r) => r.operation === operation.name && r.gateway === 'unchecked');
+      if (!a || !b) continue;
+      const cost = a.cpuPerRequest - b.cpuPerRequest;
+      lines.push(
+        `${operation.name.padEnd(22)}${`${a.p50} / ${b.p50}`.padStart(14)}${`${a.cpuPerRequest.toFixed(0)} / ${b.cpuPerRequest.toFixed(0)} (${cost >= 0 ? '+' : ''}${cost.toFixed(0)})`.padStart(32)}`,
+      );
+    }
+    lines.push('', 'the edge checks alone, in-process   CPU µs/request');
+    for (const { name, microseconds } of await measureEdgeChecks(operations))
+      lines.push(`${name.padEnd(36)}${microseconds.toFixed(1).padStart(14)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await stopAll(services);

@@ -1,12 +1,16 @@
 /**
  * The generated schema artefacts: each subgraph's SDL, the composed supergraph, and the public
- * API schema clients and codegen see. `npm run schema` writes them; a test checks they are fresh.
+ * API schema clients and codegen see, and the persisted-operation manifest of the client
+ * operations (the apps' trusted documents). `npm run schema` writes them; a test checks they are
+ * fresh.
  */
 import 'reflect-metadata';
 import { composeServices } from '@apollo/composition';
 import { Supergraph } from '@apollo/federation-internals';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { parse, printSchema, type GraphQLSchema } from 'graphql';
+import { projectPath } from '../common/paths';
+import { buildManifest } from '../gateway/src/trusted-documents';
 import { buildCartSchema } from '../subgraphs/cart/src/server';
 import { buildOrderSchema } from '../subgraphs/order/src/server';
 import { buildProductSchema } from '../subgraphs/product/src/server';
@@ -42,5 +46,8 @@ export async function generateSchemaArtifacts(): Promise<Record<string, string>>
   files['schema/supergraph.graphql'] = result.supergraphSdl;
   const api = Supergraph.build(result.supergraphSdl).apiSchema().toGraphQLJSSchema();
   files['schema/api.graphql'] = header + printSchema(api) + '\n';
+  // The trusted documents the gateway serves by id and the apps ship with (Apollo's format).
+  const manifest = buildManifest(projectPath('schema', 'operations'));
+  files['schema/persisted-operations.json'] = JSON.stringify(manifest, null, 2) + '\n';
   return files;
 }

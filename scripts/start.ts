@@ -3,7 +3,7 @@
  * for what is not configured, seeds the demo catalog on first start, runs every subgraph as its
  * own process (as in production) and the gateway in front. Ctrl-C stops everything.
  */
-import { env, loadConfig, runMain } from '../common/config';
+import { ConfigError, env, loadConfig, runMain } from '../common/config';
 import { createLogger } from '../common/logger';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
 import { launch, stopAll, waitReady, type Service } from '../dev/processes';
@@ -23,7 +23,14 @@ const logger = createLogger('start');
 runMain(async () => {
   const { port } = loadConfig({ port: env.port('PORT', 4000) });
   const storeConfig = loadStoreConfig();
+  // Production generates no secrets: every service must share one that was given.
+  const production = process.env.NODE_ENV === 'production';
+  if (production && !storeConfig.identitySecret)
+    throw new ConfigError('INTERNAL_IDENTITY_SECRET', 'is required when NODE_ENV=production');
   const stores: Stores = await openStores(storeConfig, logger);
+  if (production)
+    for (const line of stores.embedded)
+      logger.warn('NODE_ENV=production, but a store is not configured: using a stand-in', { line });
   const services: Service[] = [];
   let stopping = false;
 
@@ -80,7 +87,9 @@ runMain(async () => {
       '',
       'Storefront GraphQL is running.',
       `  gateway     http://localhost:${port}/graphql`,
-      `  playground  http://localhost:${port}/graphiql`,
+      production && !/^(1|true|yes|on)$/i.test(process.env.GRAPHIQL ?? '')
+        ? '  playground  off in production (GRAPHIQL=true turns it on)'
+        : `  playground  http://localhost:${port}/graphiql`,
       `  health      http://localhost:${port}/healthz   readiness http://localhost:${port}/readyz`,
       ...subgraphRegistry.map(
         (s) => `  ${s.name.padEnd(11)} http://localhost:${s.port}/graphql (subgraph)`,

@@ -74,6 +74,9 @@ export class Authenticator {
 
   async authenticate(req: IncomingMessage): Promise<RequestIdentity> {
     const clientIp = clientAddress(req, this.settings.trustedProxyHops);
+    // Node keeps the first of repeated Authorization headers; which one a proxy honoured is
+    // unknowable, so two of them are refused rather than guessed at.
+    if ((req.headersDistinct.authorization?.length ?? 0) > 1) throw unauthenticated();
     const header = req.headers.authorization;
     if (header === undefined || header === '') return { viewer: { kind: 'anonymous' }, clientIp };
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());

@@ -1,10 +1,12 @@
 /**
  * The public edge: Apollo Server over @apollo/gateway, planning queries against the checked-in
- * supergraph. It serves /graphql, /graphiql, /healthz and /readyz, and no business logic.
+ * supergraph. It serves /graphql, /graphiql, /healthz and /readyz, and no business logic. Before
+ * Apollo Server sees a request, the edge (edge.ts) resolves trusted documents, checks the limits
+ * and takes the rate limit's points.
  */
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { maskError } from '../../common/errors';
 import { startHttpServer, type Check, type RunningServer } from '../../common/http';
@@ -12,8 +14,25 @@ import type { Logger } from '../../common/logger';
 import { projectPath } from '../../common/paths';
 import type { GatewayConfig } from './config';
 import { Authenticator } from './auth';
+import { compressor } from './compression';
+import { corsRoute } from './cors';
 import { ResilientDataSource, type GatewayContext } from './datasource';
+import { Edge } from './edge';
 import { createGraphiqlHandler } from './graphiql';
+import { LimitChecker } from './limits';
+import { RateLimits } from './rate-limit';
+import { persistedQueryCache, TrustedDocuments, TrustedDocumentStore } from './trusted-documents';
+
+/** The largest page a connection serves (`first` above it is BAD_USER_INPUT). */
+const MAX_PAGE_SIZE = 100;
+
+/** What the gateway parsed and validated itself (a trusted document by id: neither). */
+export interface DocumentStats {
+  parsed: number;
+  validated: number;
+}
+
+const SUGGESTION = / ?Did you mean .+\?$/;
 
 export function readSupergraph(path?: string): string {
   return readFileSync(path ?? projectPath('schema', 'supergraph.graphql'), 'utf8');
@@ -35,9 +54,72 @@ function subgraphCheck(name: string, graphqlUrl: string): Check {
 export async function startGateway(
   config: GatewayConfig,
   logger: Logger,
-  options: { host?: string } = {},
-): Promise<RunningServer & { authenticator: Authenticator }> {
+  /** `checks: false` skips the edge's checks (only to measure what they cost). */
+  options: { host?: string; checks?: boolean } = {},
+): Promise<RunningServer & { authenticator: Authenticator; edge: Edge; stats: DocumentStats }> {
+  // Apollo's anonymous usage reporting would call a host this store was not configured with.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  const settings = config.edge;
   const dataSources: ResilientDataSource[] = [];
+  const trusted = TrustedDocuments.load(settings.manifests);
+  const persistedQueries = persistedQueryCache(trusted, settings.trustedDocuments === 'off');
+  const documentStore = new TrustedDocumentStore(trusted);
+  const checker = new LimitChecker({
+    maxDepth: settings.maxDepth,
+    maxAliases: settings.maxAliases,
+    maxRootFields: settings.maxRootFields,
+    maxTokens: settings.maxTokens,
+    maxDirectives: settings.maxDirectives,
+    maxCost: settings.maxCost,
+    assumedListSize: settings.assumedListSize,
+    assumedPageSize: MAX_PAGE_SIZE,
+  });
+  const rateLimits =
+    settings.rateLimitPerAddress > 0 || settings.rateLimitPerShopper > 0
+      ? new RateLimits(
+          {
+            perAddress: settings.rateLimitPerAddress,
+            perShopper: settings.rateLimitPerShopper,
+            windowSeconds: settings.rateLimitWindowSeconds,
+            mutationWeight: settings.rateLimitMutationWeight,
+            prefix: settings.rateLimitPrefix,
+            redisUrl: settings.redisUrl,
+          },
+          logger,
+        )
+      : null;
+  const edge = new Edge({
+    mode: settings.trustedDocuments,
+    adminAdHoc: settings.adminAdHoc,
+    trusted,
+    persistedQueries,
+    checker,
+    rateLimits,
+    logger,
+  });
+  const stats: DocumentStats = { parsed: 0, validated: 0 };
+  const edgePlugin: ApolloServerPlugin<GatewayContext> = {
+    async serverWillStart() {
+      return {
+        schemaDidLoadOrUpdate({ apiSchema }) {
+          edge.schemaLoaded(apiSchema);
+          const invalid = documentStore.warm(apiSchema, { introspection: settings.introspection });
+          if (invalid.length > 0)
+            logger.error('trusted documents that do not validate', { operations: invalid });
+        },
+      };
+    },
+    async requestDidStart() {
+      return {
+        async parsingDidStart() {
+          stats.parsed++;
+        },
+        async validationDidStart() {
+          stats.validated++;
+        },
+      };
+    },
+  };
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(config.supergraphPath),
     buildService: ({ name, url }) => {
@@ -73,9 +155,13 @@ export async function startGateway(
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
-    introspection: true,
-    formatError: (formatted, error) =>
-      maskError(
+    introspection: settings.introspection,
+    hideSchemaDetailsFromClientErrors: !settings.fieldSuggestions,
+    persistedQueries: { cache: persistedQueries },
+    documentStore,
+    parseOptions: { maxTokens: settings.maxTokens },
+    formatError: (formatted, error) => {
+      const masked = maskError(
         formatted,
         (f, original) =>
           logger.error('unexpected error at the gateway', {
@@ -84,8 +170,13 @@ export async function startGateway(
               original instanceof Error ? (original.stack ?? original.message) : String(original),
           }),
         error,
-      ),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+      );
+      // Apollo drops suggestions from validation errors only; variable errors carry them too.
+      return settings.fieldSuggestions
+        ? masked
+        : { ...masked, message: masked.message.replace(SUGGESTION, '') };
+    },
+    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin],
   });
   await apollo.start();
 
@@ -94,16 +185,31 @@ export async function startGateway(
     context: async (req) => ({ identity: await authenticator.authenticate(req) }),
     port: config.port,
     host: options.host,
+    prepare: options.checks === false ? undefined : edge.prepare,
+    encode: compressor(settings.compressionMinBytes),
+    maxHeaders: settings.maxRequestHeaders,
     checks: Object.entries(config.subgraphUrls).map(([name, url]) => subgraphCheck(name, url)),
-    routes: [createGraphiqlHandler({ endpoint: '/graphql', title: 'Storefront GraphQL' })],
+    routes: [
+      corsRoute(settings.corsOrigins, ['/graphql']),
+      ...(settings.graphiql
+        ? [createGraphiqlHandler({ endpoint: '/graphql', title: 'Storefront GraphQL' })]
+        : []),
+    ],
   });
-  logger.info('gateway listening', { url: running.url });
+  logger.info('gateway listening', {
+    url: running.url,
+    trustedDocuments: settings.trustedDocuments,
+    registered: trusted.size,
+  });
   return {
     ...running,
     authenticator,
+    edge,
+    stats,
     close: async () => {
       await running.close();
       for (const source of dataSources) source.close();
+      await rateLimits?.close();
     },
   };
 }
