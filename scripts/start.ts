@@ -50,9 +50,14 @@ runMain(async () => {
     await prepareStores(storeConfig, stores, logger);
     const shared = serviceEnvironment(storeConfig, stores);
     const gatewayEnv: Record<string, string> = { ...shared, PORT: String(port) };
+    // Without Redis, the services push their store events to the one gateway.
+    const events: Record<string, string> = storeConfig.redisUrl
+      ? {}
+      : { GATEWAY_EVENTS_URL: `http://127.0.0.1:${port}/internal/events` };
     for (const subgraph of subgraphRegistry) {
       const service = launch(subgraph.name, subgraph.entry, {
         ...shared,
+        ...events,
         PORT: String(subgraph.port),
       });
       services.push(service);
@@ -96,6 +101,7 @@ runMain(async () => {
       ),
       ...stores.embedded.map((line) => `  embedded    ${line}`),
       `  cache       ${storeConfig.redisUrl ? 'Redis' : 'in-process LRU (set REDIS_URL for Redis)'}`,
+      `  events      ${storeConfig.redisUrl ? 'Redis pub/sub' : 'pushed to the gateway (set REDIS_URL for Redis pub/sub)'}`,
       ...(stores.cognito?.endpoint
         ? [
             `  admin       ${DEV_ADMIN_EMAIL} / ${storeConfig.devAdminPassword} (DEV_ADMIN_PASSWORD)`,

@@ -1,5 +1,6 @@
 import { env, loadConfig, type Setting } from '../../common/config';
 import { projectPath } from '../../common/paths';
+import { storeEventSettings } from '../../common/store-events';
 import { subgraphRegistry, subgraphUrlSetting } from '../../subgraphs/registry';
 
 const subgraphUrls = Object.fromEntries(
@@ -15,6 +16,8 @@ export const gatewaySettings = {
   trustedProxyHops: env.int('TRUSTED_PROXY_HOPS', 0, { min: 0, max: 10 }),
   supergraphPath: env.optionalString('SUPERGRAPH_PATH'),
   subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+  /** The Redis pub/sub channel of the store's events (the services publish on the same one). */
+  eventsChannel: storeEventSettings.eventsChannel,
 };
 
 /** Origins a browser client may call from in development (any port). */

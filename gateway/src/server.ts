@@ -12,6 +12,7 @@ import { maskError } from '../../common/errors';
 import { startHttpServer, type Check, type RunningServer } from '../../common/http';
 import type { Logger } from '../../common/logger';
 import { projectPath } from '../../common/paths';
+import { createStoreEventSubscriber, type StoreEventSubscriber } from '../../common/store-events';
 import type { GatewayConfig } from './config';
 import { Authenticator } from './auth';
 import { compressor } from './compression';
@@ -56,7 +57,15 @@ export async function startGateway(
   logger: Logger,
   /** `checks: false` skips the edge's checks (only to measure what they cost). */
   options: { host?: string; checks?: boolean } = {},
-): Promise<RunningServer & { authenticator: Authenticator; edge: Edge; stats: DocumentStats }> {
+): Promise<
+  RunningServer & {
+    authenticator: Authenticator;
+    edge: Edge;
+    stats: DocumentStats;
+    /** The store's committed changes (cache purges, live updates listen here). */
+    events: StoreEventSubscriber;
+  }
+> {
   // Apollo's anonymous usage reporting would call a host this store was not configured with.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const settings = config.edge;
@@ -180,6 +189,12 @@ export async function startGateway(
   });
   await apollo.start();
 
+  const events = createStoreEventSubscriber({
+    redisUrl: settings.redisUrl,
+    channel: config.eventsChannel,
+    identitySecret: config.identitySecret,
+    logger: logger.child({ component: 'store-events' }),
+  });
   const running = await startHttpServer({
     apollo,
     context: async (req) => ({ identity: await authenticator.authenticate(req) }),
@@ -190,6 +205,7 @@ export async function startGateway(
     maxHeaders: settings.maxRequestHeaders,
     checks: Object.entries(config.subgraphUrls).map(([name, url]) => subgraphCheck(name, url)),
     routes: [
+      ...(events.route ? [events.route] : []),
       corsRoute(settings.corsOrigins, ['/graphql']),
       ...(settings.graphiql
         ? [createGraphiqlHandler({ endpoint: '/graphql', title: 'Storefront GraphQL' })]
@@ -206,10 +222,11 @@ export async function startGateway(
     authenticator,
     edge,
     stats,
+    events,
     close: async () => {
       await running.close();
       for (const source of dataSources) source.close();
-      await rateLimits?.close();
+      await Promise.all([rateLimits?.close(), events.close()]);
     },
   };
 }

@@ -14,6 +14,7 @@ import { createDynamoClient } from '../../common/dynamo';
 import type { RunningServer } from '../../common/http';
 import { startEmbeddedSmtp, type EmbeddedSmtp } from '../../dev/embedded/smtp';
 import { createLogger } from '../../common/logger';
+import { createStoreEventPublisher, type StoreEventPublisher } from '../../common/store-events';
 import { createPool } from '../../common/postgres';
 import { serveSubgraph } from '../../common/subgraph';
 import { loadGatewayConfig } from '../../gateway/src/config';
@@ -21,6 +22,7 @@ import { startGateway } from '../../gateway/src/server';
 import { loadPricingRules } from '../../subgraphs/order/src/config';
 import { TestPaymentProvider } from '../../subgraphs/order/src/payments';
 import { startNotifications } from '../../subgraphs/order/src/outbox';
+import { CatalogEventPublisher } from '../../subgraphs/product/src/catalog-events.service';
 import { createOrderSubgraph, subgraphSources } from '../../subgraphs/order/src/server';
 import { createProductSubgraph } from '../../subgraphs/product/src/server';
 import { orderServiceStockWriter } from '../../subgraphs/product/src/order.client';
@@ -61,6 +63,12 @@ export interface StackOptions {
   /** Run the order service's outbox dispatcher, mailing to an in-process SMTP server. */
   notifications?: boolean;
   /**
+   * Publish store events to the gateway: the outbox's (implies `notifications`) and the catalog
+   * feed's. `http` pushes them to the gateway's `/internal/events`, as `npm start` does; `redis`
+   * publishes on a pub/sub channel of the stack's own, as production does.
+   */
+  events?: 'http' | 'redis';
+  /**
    * The search index's PostgreSQL schema. By default the shared `search` schema, which follows
    * the shared seeded catalog; a stack with a private catalog gets a private index unless given.
    */
@@ -88,6 +96,8 @@ export interface Stack {
   searchPool: Pool;
   /** The mail server the dispatcher sends to (with `notifications`). */
   mail: EmbeddedSmtp | null;
+  /** With `events`: the Redis channel of the stack's store events (`redis`), or null. */
+  eventsChannel: string | null;
   counters: Counters;
   cache: SharedCache;
   dynamo: DynamoDBClient;
@@ -268,6 +278,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger,
   });
 
+  const eventsChannel =
+    options.events === 'redis' ? `store-events-${randomBytes(6).toString('hex')}` : null;
   const config = loadGatewayConfig({
     PORT: '0',
     PRODUCT_SUBGRAPH_URL: `http://127.0.0.1:${product.port}/graphql`,
@@ -283,8 +295,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Every test's requests come from 127.0.0.1; the edge's tests run gateways with the limits on.
     RATE_LIMIT_PER_ADDRESS: '0',
     RATE_LIMIT_PER_SHOPPER: '0',
+    ...(eventsChannel
+      ? { REDIS_URL: testServices.redisUrl, STORE_EVENTS_CHANNEL: eventsChannel }
+      : {}),
   });
-  const mail = options.notifications ? await startEmbeddedSmtp() : null;
+  // Store events: published once the gateway listens (the HTTP push needs its port).
+  let publisher: StoreEventPublisher | null = null;
+  const events: StoreEventPublisher = {
+    publish: async (event) => {
+      if (!publisher) throw new Error('the gateway is not listening yet');
+      await publisher.publish(event);
+    },
+    close: async () => publisher?.close(),
+  };
+  const catalogEvents = options.events
+    ? new CatalogEventPublisher({ client: dynamo, name: table }, events, logger, { pollMs: 50 })
+    : null;
+  const mail = options.notifications || options.events ? await startEmbeddedSmtp() : null;
   const outbox = mail
     ? startNotifications({
         pool,
@@ -295,9 +322,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         outboxPollMs: 25,
         cartSubgraphUrl: `http://127.0.0.1:${cart.port}/graphql`,
         searchSubgraphUrl: `http://127.0.0.1:${search.port}/graphql`,
+        events,
       })
     : null;
   const gateway = await startGateway(config, logger, { host: '127.0.0.1' });
+  if (options.events) {
+    publisher = createStoreEventPublisher({
+      redisUrl: options.events === 'redis' ? testServices.redisUrl : undefined,
+      gatewayEventsUrl: `http://127.0.0.1:${gateway.port}/internal/events`,
+      channel: eventsChannel ?? undefined,
+      identitySecret,
+      logger,
+    });
+    catalogEvents?.start();
+  }
 
   return {
     gatewayUrl: `http://127.0.0.1:${gateway.port}/graphql`,
@@ -310,6 +348,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     indexer: searchGraph.indexer,
     searchPool,
     mail,
+    eventsChannel,
     counters,
     cache,
     dynamo,
@@ -318,7 +357,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await gateway.close();
       // The background callers first (the feed reader and the outbox call the services).
       await feed.stop();
+      await catalogEvents?.stop();
       await outbox?.stop();
+      await events.close();
       await Promise.allSettled([
         product.close(),
         order.close(),

@@ -43,9 +43,11 @@ import type { OrderLoaders } from './loaders';
 import {
   cartCheckedOutPayload,
   lineDisplayTitle,
+  orderChangedEvent,
   orderEventPayload,
   OutboxEventType,
   searchOrderPlacedPayload,
+  stockChangedEvent,
 } from './outbox/events';
 import { appendOutbox } from './outbox/outbox.repository';
 import {
@@ -321,6 +323,8 @@ export class CheckoutService {
           OutboxEventType.SearchOrderPlaced,
           searchOrderPlacedPayload(order, lines),
         );
+        await appendOutbox(tx, OutboxEventType.StoreEvent, orderChangedEvent(order, true));
+        await appendOutbox(tx, OutboxEventType.StoreEvent, stockChangedEvent(lines));
 
         const charge = await deps.payments.capture({
           amount: order.total,

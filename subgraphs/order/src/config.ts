@@ -1,4 +1,5 @@
 import { ConfigError, env, loadConfig, type Setting } from '../../../common/config';
+import { storeEventSettings } from '../../../common/store-events';
 import { parseMinorUnits } from '../../../common/money';
 import { subgraphUrlSetting } from '../../registry';
 import type { PricingRules, TaxRate } from './pricing';
@@ -91,6 +92,8 @@ export const orderSettings = {
   searchSubgraphUrl: subgraphUrlSetting('search'),
   /** How long checkout waits for each of those services. */
   subgraphTimeoutMs: env.int('CHECKOUT_SUBGRAPH_TIMEOUT_MS', 5_000, { min: 100, max: 60_000 }),
+  /** REDIS_URL, GATEWAY_EVENTS_URL, STORE_EVENTS_CHANNEL: where the outbox publishes store events. */
+  ...storeEventSettings,
 };
 
 export const loadOrderConfig = (source: Record<string, string | undefined> = process.env) =>

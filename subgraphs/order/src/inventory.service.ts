@@ -14,7 +14,7 @@ import { requireAdmin } from '../../../common/identity';
 import { inTransaction } from '../../../common/postgres';
 import type { AdminErrorCode, StockLevel } from './domain';
 import type { OrderLoaders } from './loaders';
-import { OutboxEventType, searchStockChangedPayload } from './outbox/events';
+import { OutboxEventType, searchStockChangedPayload, stockChangedEvent } from './outbox/events';
 import { appendOutbox } from './outbox/outbox.repository';
 import { insertMissingStock, setStockQuantity } from './stock.repository';
 
@@ -71,6 +71,7 @@ export class InventoryService {
           OutboxEventType.SearchStockChanged,
           searchStockChangedPayload([set.productId]),
         );
+        await appendOutbox(tx, OutboxEventType.StoreEvent, stockChangedEvent([set]));
       }
       return set;
     });
@@ -116,6 +117,11 @@ export class InventoryService {
           tx,
           OutboxEventType.SearchStockChanged,
           searchStockChangedPayload([productId]),
+        );
+        await appendOutbox(
+          tx,
+          OutboxEventType.StoreEvent,
+          stockChangedEvent(levels.map((l) => ({ productId, variantId: l.variantId }))),
         );
       }
       return created;

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { runMain } from '../../../common/config';
 import { createLogger } from '../../../common/logger';
 import { createPool } from '../../../common/postgres';
+import { createStoreEventPublisher } from '../../../common/store-events';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { loadOrderConfig } from './config';
@@ -41,8 +42,16 @@ runMain(async () => {
       currency: config.currency,
     },
   });
-  // Delivers the outbox: order emails, emptying carts after checkout, and telling the search
-  // service about orders and stock changes.
+  // Delivers the outbox: order emails, emptying carts after checkout, telling the search service
+  // about orders and stock changes, and publishing store events for the gateways.
+  const events = createStoreEventPublisher({
+    redisUrl: config.redisUrl,
+    gatewayEventsUrl: config.gatewayEventsUrl,
+    channel: config.eventsChannel,
+    identitySecret: config.identitySecret,
+    serviceName: 'order',
+    logger,
+  });
   const notifications = startNotifications({
     pool,
     logger: logger.child({ component: 'outbox' }),
@@ -50,6 +59,7 @@ runMain(async () => {
     ...notificationConfig,
     cartSubgraphUrl: config.cartSubgraphUrl,
     searchSubgraphUrl: config.searchSubgraphUrl,
+    events,
   });
   const server = await serveSubgraph({
     name: 'order',
@@ -61,6 +71,7 @@ runMain(async () => {
     logger,
     onClose: async () => {
       await notifications.stop();
+      await events.close();
       await Promise.all([pool.end(), paymentsPool.end()]);
     },
   });

@@ -34,7 +34,13 @@ import type {
   Payment,
 } from './domain';
 import type { OrderLoaders } from './loaders';
-import { orderEventPayload, OutboxEventType, searchStockChangedPayload } from './outbox/events';
+import {
+  orderChangedEvent,
+  orderEventPayload,
+  OutboxEventType,
+  searchStockChangedPayload,
+  stockChangedEvent,
+} from './outbox/events';
 import { appendOutbox } from './outbox/outbox.repository';
 import {
   appendStatusHistory,
@@ -205,12 +211,14 @@ export class OrderService {
           OutboxEventType.OrderCancelled,
           orderEventPayload(cancelled, lines, { refundedAmount: left }),
         );
+        await appendOutbox(tx, OutboxEventType.StoreEvent, orderChangedEvent(cancelled));
         if (levels.length > 0) {
           await appendOutbox(
             tx,
             OutboxEventType.SearchStockChanged,
             searchStockChangedPayload(levels.map((l) => l.productId)),
           );
+          await appendOutbox(tx, OutboxEventType.StoreEvent, stockChangedEvent(levels));
         }
         return { kind: 'changed', order: cancelled };
       },
@@ -263,6 +271,7 @@ export class OrderService {
           OutboxEventType.OrderFulfilled,
           orderEventPayload(fulfilled, lines, { trackingNumber: fulfilled.trackingNumber }),
         );
+        await appendOutbox(tx, OutboxEventType.StoreEvent, orderChangedEvent(fulfilled));
         return { kind: 'changed', order: fulfilled };
       },
     );
@@ -337,6 +346,7 @@ export class OrderService {
           OutboxEventType.OrderRefunded,
           orderEventPayload(refunded, lines, { refundedAmount: refund }),
         );
+        await appendOutbox(tx, OutboxEventType.StoreEvent, orderChangedEvent(refunded));
         return { kind: 'changed', order: refunded };
       },
     );

@@ -179,6 +179,16 @@ describe('a checkout that succeeds', () => {
           ],
         },
       },
+      {
+        type: 'store.event',
+        payload: {
+          type: 'order.changed',
+          orderId: id,
+          ownerSub: null,
+          status: 'PAID',
+          placed: true,
+        },
+      },
     ]);
   });
 

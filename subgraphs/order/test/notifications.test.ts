@@ -15,7 +15,7 @@ import {
 } from '../../../dev/embedded/smtp';
 import type { LogFields, Logger } from '../../../common/logger';
 import { createSmtpMailer, type Mailer } from '../../../common/mail';
-import { createPool } from '../../../common/postgres';
+import { createPool, inTransaction } from '../../../common/postgres';
 import {
   backoffDelay,
   createNotificationHandlers,
@@ -26,6 +26,7 @@ import {
   type OutboxHandlers,
 } from '../src/outbox';
 import { describeError } from '../src/outbox/dispatcher';
+import { appendOutbox } from '../src/outbox/outbox.repository';
 import { createOutboxSchema } from '../../../test/support/outbox';
 import { testDatabaseUrl } from '../../../test/support/services';
 
@@ -550,5 +551,49 @@ describe('the retry schedule', () => {
     expect(stored).toContain('smtp://***@mail.example.com');
     expect(stored).not.toContain('\n');
     expect(stored.length).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('waking on commit', () => {
+  /** The dispatcher's own connection is listening once it shows in pg_stat_activity. */
+  async function listening(channel: string): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const { rows: found } = await pool.query(
+        `SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state = 'idle'`,
+        [`LISTEN ${channel}`],
+      );
+      if (found.length > 0) return;
+      if (Date.now() > deadline) throw new Error(`nobody listens on ${channel}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('delivers an event as soon as the transaction that appended it commits, not at the next poll', async () => {
+    const delivered: string[] = [];
+    dispatcher({
+      handlers: {
+        'test.wake': async (event) => {
+          delivered.push(event.eventId);
+        },
+      },
+      pollIntervalMs: 60_000,
+    });
+    await listening(`${schema}_outbox`);
+    const eventId = await inTransaction(pool, async (tx) => {
+      await appendOutbox(tx, 'test.wake', { n: 1 }, schema);
+      const { rows: appended } = await tx.query<{ event_id: string }>(
+        `SELECT event_id::text FROM ${schema}.outbox WHERE type = 'test.wake' ORDER BY id DESC LIMIT 1`,
+      );
+      // Not before the commit: nothing is delivered while the transaction is open.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(delivered).toEqual([]);
+      return appended[0].event_id;
+    });
+    const deadline = Date.now() + 5_000;
+    while (!delivered.includes(eventId) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(delivered).toEqual([eventId]);
   });
 });

@@ -278,13 +278,23 @@ describe('orderCancel', () => {
     expect(await stockOf(h, variant.id)).toBe(10);
     const [charge] = await chargesOfCart(h, cartId);
     expect(await refundsOfCharge(h, charge.ref)).toEqual([6480]);
-    expect((await eventsOfOrder(h, order.id)).map((e) => e.type)).toEqual([
+    const events = await eventsOfOrder(h, order.id);
+    expect(events.map((e) => e.type)).toEqual([
       'order.placed',
       'cart.checked_out',
       'search.order_placed',
+      'store.event',
       'order.cancelled',
+      'store.event',
     ]);
-    expect((await eventsOfOrder(h, order.id))[3].payload).toMatchObject({
+    expect(events[5].payload).toEqual({
+      type: 'order.changed',
+      orderId: order.id,
+      ownerSub: owner.kind === 'user' ? owner.sub : null,
+      status: 'CANCELLED',
+      placed: false,
+    });
+    expect(events[4].payload).toMatchObject({
       status: 'CANCELLED',
       refundedAmount: money('64.80'),
       total: money('64.80'),
@@ -367,9 +377,12 @@ describe('orderFulfill', () => {
       'order.placed',
       'cart.checked_out',
       'search.order_placed',
+      'store.event',
       'order.fulfilled',
+      'store.event',
     ]);
-    expect(events[3].payload).toMatchObject({
+    expect(events[5].payload).toMatchObject({ type: 'order.changed', status: 'FULFILLED' });
+    expect(events[4].payload).toMatchObject({
       status: 'FULFILLED',
       trackingNumber: '1Z999AA10123456784',
     });

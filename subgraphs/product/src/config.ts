@@ -1,4 +1,5 @@
 import { env, loadConfig } from '../../../common/config';
+import { storeEventSettings } from '../../../common/store-events';
 import { subgraphUrlSetting } from '../../registry';
 
 export const productSettings = {
@@ -8,11 +9,14 @@ export const productSettings = {
   region: env.string('AWS_REGION', 'us-east-1'),
   table: env.string('CATALOG_TABLE', 'store-catalog'),
   createTables: env.bool('DYNAMODB_CREATE_TABLES', true),
-  redisUrl: env.optionalUrl('REDIS_URL', ['redis', 'rediss']),
   cacheTtlSeconds: env.int('CACHE_TTL_SECONDS', 300, { min: 1, max: 86_400 }),
   assetBaseUrl: env.url('ASSET_BASE_URL', 'https://assets.example.com'),
   /** The order subgraph, which keeps stock: new products' initial quantities are sent there. */
   orderSubgraphUrl: subgraphUrlSetting('order'),
+  /** REDIS_URL (the shared cache and the event bus), GATEWAY_EVENTS_URL, STORE_EVENTS_CHANNEL. */
+  ...storeEventSettings,
+  /** How often the catalog's change feed is read for store events. */
+  catalogEventsPollMs: env.int('CATALOG_EVENTS_POLL_MS', 250, { min: 10, max: 60_000 }),
 };
 
 export const loadProductConfig = (source: Record<string, string | undefined> = process.env) =>

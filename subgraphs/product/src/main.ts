@@ -5,8 +5,10 @@ import { createSharedCache } from '../../../common/cache';
 import { runMain } from '../../../common/config';
 import { createDynamoClient } from '../../../common/dynamo';
 import { createLogger } from '../../../common/logger';
+import { createStoreEventPublisher } from '../../../common/store-events';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
+import { CatalogEventPublisher } from './catalog-events.service';
 import { loadProductConfig } from './config';
 import { createProductSubgraph } from './server';
 import { orderServiceStockWriter } from './order.client';
@@ -28,6 +30,23 @@ runMain(async () => {
       identitySecret: config.identitySecret,
     }),
   });
+  // The catalog's changes, for the gateways' cache purges and live updates (store events).
+  const publishesEvents = Boolean(config.redisUrl || config.gatewayEventsUrl);
+  const events = createStoreEventPublisher({
+    redisUrl: config.redisUrl,
+    gatewayEventsUrl: config.gatewayEventsUrl,
+    channel: config.eventsChannel,
+    identitySecret: config.identitySecret,
+    serviceName: 'product',
+    logger,
+  });
+  const catalogEvents = new CatalogEventPublisher(
+    { client: dynamo, name: config.table },
+    events,
+    logger.child({ component: 'catalog-events' }),
+    { pollMs: config.catalogEventsPollMs },
+  );
+  if (publishesEvents) catalogEvents.start();
   const server = await serveSubgraph({
     name: 'product',
     schema: subgraph.schema,
@@ -37,7 +56,8 @@ runMain(async () => {
     identitySecret: config.identitySecret,
     logger,
     onClose: async () => {
-      await cache.close();
+      await catalogEvents.stop();
+      await Promise.all([cache.close(), events.close()]);
       dynamo.destroy();
     },
   });

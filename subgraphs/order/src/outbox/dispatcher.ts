@@ -20,7 +20,7 @@
  * - an event type with no handler: retried at the maximum backoff, never dropped, so that in a
  *   rolling deploy a replica that knows the type (the newer version) delivers it.
  */
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import type { Logger } from '../../../../common/logger';
 import type { Queryable } from '../../../../common/postgres';
 import { InvalidPayloadError } from './events';
@@ -29,6 +29,7 @@ import {
   markDelivered,
   markFailed,
   markParked,
+  outboxChannel,
   schemaName,
   type OutboxEvent,
 } from './outbox.repository';
@@ -256,10 +257,28 @@ export function startOutboxDispatcher(options: OutboxDispatcherOptions): OutboxD
         .catch((error: unknown) => {
           logger.warn('outbox pass failed', { error: describeError(error) });
         })
-        .finally(() => schedule());
+        .finally(() => {
+          const again = wakeRequested;
+          wakeRequested = false;
+          schedule(again ? 0 : pollIntervalMs);
+        });
     }, delayMs);
     timer.unref();
   }
+
+  /** A commit appended events: run a pass now, or right after the one in progress. */
+  let wakeRequested = false;
+  function wake(): void {
+    if (stopped) return;
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+      schedule(0);
+    } else {
+      wakeRequested = true;
+    }
+  }
+  const listener = listenForCommits(pool, outboxChannel(schema), wake, logger);
 
   // The first pass at once: what piled up while no dispatcher ran goes out first.
   schedule(0);
@@ -269,11 +288,63 @@ export function startOutboxDispatcher(options: OutboxDispatcherOptions): OutboxD
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      await queue;
+      await Promise.all([queue, listener.close()]);
     },
     drain() {
       if (stopped) return Promise.reject(new Error('the outbox dispatcher is stopped'));
       return exclusive(pass);
+    },
+  };
+}
+
+/**
+ * LISTENs on `channel` on a connection of its own (reconnecting after a failure) and calls
+ * `onNotify` for each notification. Polling still runs: a missed notification only waits for it.
+ */
+function listenForCommits(
+  pool: Pool,
+  channel: string,
+  onNotify: () => void,
+  logger: Logger,
+): { close(): Promise<void> } {
+  let client: Client | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const later = () => {
+    if (!closed) retry = setTimeout(() => void connect(), 1_000).unref();
+  };
+  const connect = async () => {
+    const next = new Client(pool.options);
+    next.on('notification', () => onNotify());
+    next.on('error', () => undefined); // followed by 'end'
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${channel}`);
+    } catch (error) {
+      logger.debug('outbox: cannot listen for commits; polling only for now', {
+        error: describeError(error),
+      });
+      await next.end().catch(() => undefined);
+      later();
+      return;
+    }
+    if (closed) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    client = next;
+    next.once('end', () => {
+      if (client === next) client = null;
+      later();
+    });
+  };
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+      client = null;
     },
   };
 }

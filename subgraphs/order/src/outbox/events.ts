@@ -7,6 +7,7 @@
  */
 import { isEmailAddress } from '../../../../common/email';
 import { formatMinorUnits } from '../../../../common/money';
+import type { OrderChanged, StockChanged } from '../../../../common/store-events';
 import type { Order, OrderLine } from '../domain';
 
 export const OutboxEventType = {
@@ -19,6 +20,8 @@ export const OutboxEventType = {
   SearchOrderPlaced: 'search.order_placed',
   /** For the search service: products whose stock changed other than by a checkout. */
   SearchStockChanged: 'search.stock_changed',
+  /** For the gateways (cache purges, live updates): a store event, published on the bus. */
+  StoreEvent: 'store.event',
 } as const;
 
 export type OrderEventType =
@@ -286,3 +289,27 @@ export function searchOrderPlacedPayload(
 export const searchStockChangedPayload = (
   productIds: Iterable<string>,
 ): SearchStockChangedPayload => ({ productIds: [...new Set(productIds)].sort() });
+
+/** `store.event` of an order placed or changed: its id, owner and status now. */
+export const orderChangedEvent = (
+  order: Pick<Order, 'id' | 'ownerSub' | 'status'>,
+  placed = false,
+): OrderChanged => ({
+  type: 'order.changed',
+  orderId: order.id,
+  ownerSub: order.ownerSub,
+  status: order.status,
+  placed,
+});
+
+/** `store.event` of a stock change: the products and variants, each once, sorted. */
+export const stockChangedEvent = (
+  levels: Iterable<{ productId: string; variantId: string }>,
+): StockChanged => {
+  const list = [...levels];
+  return {
+    type: 'stock.changed',
+    productIds: [...new Set(list.map((l) => l.productId))].sort(),
+    variantIds: [...new Set(list.map((l) => l.variantId))].sort(),
+  };
+};

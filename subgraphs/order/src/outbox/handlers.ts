@@ -1,7 +1,8 @@
 /**
  * What the order service does with its outbox events: emails the customer about order events,
- * tells the cart service to empty a cart that was checked out, and tells the search service
- * about placed orders and stock changes.
+ * tells the cart service to empty a cart that was checked out, tells the search service about
+ * placed orders and stock changes, and publishes store events (orders and stock changed) on the
+ * store's event bus for the gateways.
  *
  * Emails are sent at most once per event in all but one narrow case. Before sending, the handler
  * looks for the event in `notifications_sent`; right after the mail server accepts the message
@@ -17,6 +18,7 @@
  */
 import { MailRejectedError, type Mailer } from '../../../../common/mail';
 import type { Logger } from '../../../../common/logger';
+import { parseStoreEvent, type StoreEventPublisher } from '../../../../common/store-events';
 import { cartServiceNotifier, type CartNotifier } from '../cart.client';
 import {
   describeError,
@@ -26,6 +28,7 @@ import {
 } from './dispatcher';
 import { renderOrderEmail } from './emails';
 import {
+  InvalidPayloadError,
   OutboxEventType,
   orderEventTypes,
   parseCartCheckedOut,
@@ -51,6 +54,8 @@ export interface NotificationHandlerOptions {
   logger: Logger;
   /** Signs the emails; default "Storefront". */
   storeName?: string;
+  /** Where `store.event` goes: the store's event bus. Without it they are delivered to nobody. */
+  events?: StoreEventPublisher;
 }
 
 /** The Message-ID of the email for an event: stable across redeliveries. */
@@ -120,6 +125,14 @@ function searchStockChangedHandler(search: SearchNotifier): OutboxHandler {
   };
 }
 
+function storeEventHandler(events: StoreEventPublisher | undefined): OutboxHandler {
+  return async (event) => {
+    const storeEvent = parseStoreEvent(event.payload);
+    if (!storeEvent) throw new InvalidPayloadError(event.type, 'the payload is not a store event');
+    await events?.publish(storeEvent);
+  };
+}
+
 /** The handlers for every event type the order service writes to its outbox. */
 export function createNotificationHandlers(options: NotificationHandlerOptions): OutboxHandlers {
   // The URLs are read at every call: a test stack knows them only once its services listen.
@@ -141,6 +154,7 @@ export function createNotificationHandlers(options: NotificationHandlerOptions):
     [OutboxEventType.CartCheckedOut]: cartCheckedOutHandler(cart),
     [OutboxEventType.SearchOrderPlaced]: searchOrderPlacedHandler(search),
     [OutboxEventType.SearchStockChanged]: searchStockChangedHandler(search),
+    [OutboxEventType.StoreEvent]: storeEventHandler(options.events),
   };
   for (const type of orderEventTypes) handlers[type] = orderEmailHandler(type, options);
   return handlers;

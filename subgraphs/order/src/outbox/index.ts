@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { env, loadConfig } from '../../../../common/config';
 import type { Logger } from '../../../../common/logger';
 import { createSmtpMailer, type Mailer } from '../../../../common/mail';
+import type { StoreEventPublisher } from '../../../../common/store-events';
 import { startOutboxDispatcher, type OutboxDispatcher } from './dispatcher';
 import { createNotificationHandlers } from './handlers';
 
@@ -50,6 +51,8 @@ export interface StartNotificationsOptions {
   readonly searchSubgraphUrl: string;
   /** Instead of the SMTP mailer built from smtpUrl and mailFrom (the caller closes it). */
   mailer?: Mailer;
+  /** The store's event bus, for `store.event` (the caller closes it). */
+  events?: StoreEventPublisher;
   batchSize?: number;
   maxBackoffMs?: number;
 }
@@ -71,6 +74,7 @@ export function startNotifications(options: StartNotificationsOptions): OutboxDi
     identitySecret: options.identitySecret,
     logger: options.logger,
     storeName: displayName(options.mailFrom),
+    events: options.events,
   });
   const dispatcher = startOutboxDispatcher({
     pool: options.pool,

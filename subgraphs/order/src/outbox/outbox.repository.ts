@@ -1,8 +1,8 @@
 /**
  * The outbox table (`<schema>.outbox`), from the dispatcher's side: claiming due rows and
  * recording how their delivery went. Rows are written by the order service's own transactions
- * (`appendOutbox`, below, in the transaction of the change). Every function takes the client holding the batch's
- * transaction.
+ * (`appendOutbox`, below, in the transaction of the change). Every function takes the client
+ * holding the batch's transaction.
  */
 import type { Queryable } from '../../../../common/postgres';
 
@@ -119,9 +119,20 @@ export async function markParked(
  * Appends an event to the transactional outbox, in the caller's transaction: it is delivered
  * (by the dispatcher) if and only if the change it reports commits.
  */
-export async function appendOutbox(tx: Queryable, type: string, payload: object): Promise<void> {
-  await tx.query('INSERT INTO orders.outbox (type, payload) VALUES ($1, $2)', [
+export async function appendOutbox(
+  tx: Queryable,
+  type: string,
+  payload: object,
+  schema = 'orders',
+): Promise<void> {
+  await tx.query(`INSERT INTO ${schemaName(schema)}.outbox (type, payload) VALUES ($1, $2)`, [
     type,
     JSON.stringify(payload),
   ]);
+  // Wakes every dispatcher when (and only if) the transaction commits; PostgreSQL folds the
+  // notifications of one transaction on one channel into one.
+  await tx.query(`SELECT pg_notify('${outboxChannel(schema)}', '')`);
 }
+
+/** The channel a change to `<schema>.outbox` is announced on (LISTEN/NOTIFY). */
+export const outboxChannel = (schema: string) => `${schemaName(schema)}_outbox`;
