@@ -322,7 +322,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         outboxPollMs: 25,
         cartSubgraphUrl: `http://127.0.0.1:${cart.port}/graphql`,
         searchSubgraphUrl: `http://127.0.0.1:${search.port}/graphql`,
-        events,
+        events: options.events ? events : undefined,
       })
     : null;
   const gateway = await startGateway(config, logger, { host: '127.0.0.1' });
