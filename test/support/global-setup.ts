@@ -1,6 +1,7 @@
 /**
  * Once per test run: checks PostgreSQL and Redis answer (failing the run when they do not),
- * recreates the test database, starts an in-memory dynalite, and seeds the demo catalog.
+ * recreates the test database, starts an in-memory dynalite, the Cognito and SNS/SQS/S3
+ * emulators, and seeds the demo catalog.
  */
 import { ensureTable } from '../../subgraphs/product/src/catalog.table';
 import 'reflect-metadata';
@@ -13,6 +14,7 @@ import { Client } from 'pg';
 import { createDynamoClient } from '../../common/dynamo';
 import { startEmbeddedCognito } from '../../dev/embedded/cognito';
 import { startEmbeddedDynamo } from '../../dev/embedded/dynamodb';
+import { startEmbeddedAws } from '../../dev/embedded/aws';
 import { createPool } from '../../common/postgres';
 import { migrateOrderDatabase } from '../../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../../subgraphs/user/src/server';
@@ -81,9 +83,12 @@ export default async function globalSetup(): Promise<void> {
   const cognito = await startEmbeddedCognito({ dataDir: cognitoDir, port: await freePort() });
   const { stop: _stop, ...cognitoSettings } = cognito;
   process.env.TEST_COGNITO = JSON.stringify(cognitoSettings);
+  // SNS, SQS and S3 (fauxqs): each stack that uses them provisions a topic and queues of its own.
+  const aws = await startEmbeddedAws({ port: await freePort() });
+  process.env.TEST_EVENTS_ENDPOINT = aws.endpoint;
   (globalThis as { __testStores?: unknown }).__testStores = {
     stop: async () => {
-      await Promise.all([dynamo.stop(), cognito.stop()]);
+      await Promise.all([dynamo.stop(), cognito.stop(), aws.stop()]);
       rmSync(cognitoDir, { recursive: true, force: true });
     },
   };

@@ -39,3 +39,10 @@ export function cognito(): TestCognito {
   if (!raw) throw new Error('TEST_COGNITO is not set: run the tests through jest');
   return JSON.parse(raw) as TestCognito;
 }
+
+/** The SNS/SQS/S3 emulator the global setup started for this run. */
+export function eventsEndpoint(): string {
+  const endpoint = process.env.TEST_EVENTS_ENDPOINT;
+  if (!endpoint) throw new Error('TEST_EVENTS_ENDPOINT is not set: run the tests through jest');
+  return endpoint;
+}

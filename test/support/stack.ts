@@ -39,6 +39,12 @@ import {
 import { orderServiceStock } from '../../subgraphs/search/src/order.client';
 import { productServiceFeed } from '../../subgraphs/search/src/product.client';
 import { createEmptyCatalog } from './catalog-table';
+import {
+  startTestConsumers,
+  testDomainEvents,
+  type DomainEventOptions,
+  type TestDomainEvents,
+} from './domain-events';
 import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
 
 export interface Counters {
@@ -80,6 +86,12 @@ export interface StackOptions {
    * what reaches DynamoDB, which the feed reader would add to.
    */
   searchFeed?: boolean;
+  /**
+   * The store's domain events on a topic and queues of the stack's own (implies
+   * `notifications`): the outbox and the catalog feed publish, the emails, the search signals
+   * and the analytics sink consume their queues.
+   */
+  domainEvents?: boolean | DomainEventOptions;
 }
 
 export interface Stack {
@@ -98,6 +110,8 @@ export interface Stack {
   mail: EmbeddedSmtp | null;
   /** With `events`: the Redis channel of the stack's store events (`redis`), or null. */
   eventsChannel: string | null;
+  /** With `domainEvents`: the topic, queues and bucket, and the clients to read them. */
+  domainEvents: TestDomainEvents | null;
   counters: Counters;
   cache: SharedCache;
   dynamo: DynamoDBClient;
@@ -311,7 +325,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const catalogEvents = options.events
     ? new CatalogEventPublisher({ client: dynamo, name: table }, events, logger, { pollMs: 50 })
     : null;
-  const mail = options.notifications || options.events ? await startEmbeddedSmtp() : null;
+  const domain = options.domainEvents
+    ? await testDomainEvents(
+        logger,
+        typeof options.domainEvents === 'object' ? options.domainEvents : {},
+      )
+    : null;
+  const consumers = domain
+    ? startTestConsumers(domain, { pool: searchPool, indexer: searchGraph.indexer }, logger)
+    : [];
+  const mail = options.notifications || options.events || domain ? await startEmbeddedSmtp() : null;
   const outbox = mail
     ? startNotifications({
         pool,
@@ -323,6 +346,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         cartSubgraphUrl: `http://127.0.0.1:${cart.port}/graphql`,
         searchSubgraphUrl: `http://127.0.0.1:${search.port}/graphql`,
         events: options.events ? events : undefined,
+        domainEvents: domain?.topic,
+        notificationsQueue: domain
+          ? { sqs: domain.sqs, queueUrl: domain.resources.queues.notifications.url }
+          : undefined,
       })
     : null;
   const gateway = await startGateway(config, logger, { host: '127.0.0.1' });
@@ -349,6 +376,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     searchPool,
     mail,
     eventsChannel,
+    domainEvents: domain,
     counters,
     cache,
     dynamo,
@@ -359,6 +387,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await feed.stop();
       await catalogEvents?.stop();
       await outbox?.stop();
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await domain?.stop();
       await events.close();
       await Promise.allSettled([
         product.close(),

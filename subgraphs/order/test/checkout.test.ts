@@ -148,16 +148,22 @@ describe('a checkout that succeeds', () => {
           orderId: id,
           number: order?.number,
           email: 'ada@example.com',
+          ownerSub: null,
+          placedAt: order?.createdAt,
           status: 'PAID',
           total: money('35.42'),
           lines: expect.arrayContaining([
             {
+              productId: product.id,
+              variantId: lamp.id,
               sku: lamp.sku,
               title: `${product.title} — ${lamp.title}`,
               quantity: 2,
               unitPrice: money('12.34'),
             },
             {
+              productId: product.id,
+              variantId: bulb.id,
               sku: bulb.sku,
               title: `${product.title} — ${bulb.title}`,
               quantity: 1,

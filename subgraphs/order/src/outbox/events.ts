@@ -44,6 +44,9 @@ export interface MoneyPayload {
 }
 
 export interface OrderLinePayload {
+  /** The catalog's ids (for the search index and integrators; the email does not show them). */
+  productId?: string;
+  variantId?: string;
   sku: string;
   title: string;
   quantity: number;
@@ -57,6 +60,10 @@ export interface OrderEventPayload {
   number: string | number;
   /** Where the customer's notifications go. */
   email: string;
+  /** The shopper's Cognito sub; null for a guest order (absent in rows written before it). */
+  ownerSub?: string | null;
+  /** When the order was placed, ISO 8601. */
+  placedAt?: string;
   /** The order's status after the change (`PAID`, `FULFILLED`, `CANCELLED`, `REFUNDED`). */
   status: string;
   total: MoneyPayload;
@@ -241,16 +248,23 @@ export function lineDisplayTitle(line: Pick<OrderLine, 'title' | 'variantTitle'>
 
 export function orderEventPayload(
   order: Order,
-  lines: readonly Pick<OrderLine, 'sku' | 'title' | 'variantTitle' | 'quantity' | 'unitPrice'>[],
+  lines: readonly Pick<
+    OrderLine,
+    'productId' | 'variantId' | 'sku' | 'title' | 'variantTitle' | 'quantity' | 'unitPrice'
+  >[],
   extra: { trackingNumber?: string | null; refundedAmount?: number } = {},
 ): OrderEventPayload {
   return {
     orderId: order.id,
     number: order.number,
     email: order.email,
+    ownerSub: order.ownerSub,
+    placedAt: order.createdAt,
     status: order.status,
     total: moneyPayload(order.total, order.currency),
     lines: lines.map((line) => ({
+      productId: line.productId,
+      variantId: line.variantId,
       sku: line.sku,
       title: lineDisplayTitle(line),
       quantity: line.quantity,

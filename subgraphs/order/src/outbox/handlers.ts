@@ -17,6 +17,7 @@
  * `X-Storefront-Message-Id` header.
  */
 import { MailRejectedError, type Mailer } from '../../../../common/mail';
+import type { DomainEventPublisher } from '../../../../common/domain-events';
 import type { Logger } from '../../../../common/logger';
 import { parseStoreEvent, type StoreEventPublisher } from '../../../../common/store-events';
 import { cartServiceNotifier, type CartNotifier } from '../cart.client';
@@ -39,6 +40,7 @@ import {
 } from './events';
 import { searchServiceNotifier, type SearchNotifier } from '../search.client';
 import { notificationSent, recordNotificationSent } from './sent.repository';
+import { domainEventOfStoreEvent, orderDomainEventHandler } from './domain';
 
 export interface NotificationHandlerOptions {
   mailer: Mailer;
@@ -56,12 +58,18 @@ export interface NotificationHandlerOptions {
   storeName?: string;
   /** Where `store.event` goes: the store's event bus. Without it they are delivered to nobody. */
   events?: StoreEventPublisher;
+  /**
+   * The store's SNS topic. With it, the order events and stock changes are published there as
+   * domain events, and the emails and the search signals come from the consumers of their queues
+   * (./domain.ts) instead of these handlers.
+   */
+  domainEvents?: DomainEventPublisher;
 }
 
 /** The Message-ID of the email for an event: stable across redeliveries. */
 export const notificationMessageId = (type: string, eventId: string) => `${type}.${eventId}`;
 
-function orderEmailHandler(
+export function orderEmailHandler(
   type: OrderEventType,
   options: NotificationHandlerOptions,
 ): OutboxHandler {
@@ -125,10 +133,17 @@ function searchStockChangedHandler(search: SearchNotifier): OutboxHandler {
   };
 }
 
-function storeEventHandler(events: StoreEventPublisher | undefined): OutboxHandler {
+function storeEventHandler(
+  events: StoreEventPublisher | undefined,
+  domainEvents: DomainEventPublisher | undefined,
+): OutboxHandler {
   return async (event) => {
     const storeEvent = parseStoreEvent(event.payload);
     if (!storeEvent) throw new InvalidPayloadError(event.type, 'the payload is not a store event');
+    // The topic first: a retry after a bus failure publishes the same event id again, which
+    // consumers de-duplicate; the bus is at most once anyway.
+    const domain = domainEvents ? domainEventOfStoreEvent(event, storeEvent) : null;
+    if (domain) await domainEvents?.publish(domain);
     await events?.publish(storeEvent);
   };
 }
@@ -154,8 +169,16 @@ export function createNotificationHandlers(options: NotificationHandlerOptions):
     [OutboxEventType.CartCheckedOut]: cartCheckedOutHandler(cart),
     [OutboxEventType.SearchOrderPlaced]: searchOrderPlacedHandler(search),
     [OutboxEventType.SearchStockChanged]: searchStockChangedHandler(search),
-    [OutboxEventType.StoreEvent]: storeEventHandler(options.events),
+    [OutboxEventType.StoreEvent]: storeEventHandler(options.events, options.domainEvents),
   };
   for (const type of orderEventTypes) handlers[type] = orderEmailHandler(type, options);
+  const topic = options.domainEvents;
+  if (topic) {
+    // The topic carries the order events; the notifications queue's consumer sends the emails,
+    // the search service reads its own queue (orders placed, stock changed).
+    for (const type of orderEventTypes) handlers[type] = orderDomainEventHandler(topic);
+    handlers[OutboxEventType.SearchOrderPlaced] = async () => undefined;
+    handlers[OutboxEventType.SearchStockChanged] = async () => undefined;
+  }
   return handlers;
 }

@@ -7,8 +7,11 @@ import { env, loadConfig } from '../../../../common/config';
 import type { Logger } from '../../../../common/logger';
 import { createSmtpMailer, type Mailer } from '../../../../common/mail';
 import type { StoreEventPublisher } from '../../../../common/store-events';
+import type { DomainEventPublisher } from '../../../../common/domain-events';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { startOutboxDispatcher, type OutboxDispatcher } from './dispatcher';
-import { createNotificationHandlers } from './handlers';
+import { createNotificationHandlers, orderEmailHandler } from './handlers';
+import { startNotificationsConsumer } from './domain';
 
 export {
   backoffDelay,
@@ -53,6 +56,13 @@ export interface StartNotificationsOptions {
   mailer?: Mailer;
   /** The store's event bus, for `store.event` (the caller closes it). */
   events?: StoreEventPublisher;
+  /**
+   * The store's SNS topic (the caller closes it): order events and stock changes are published
+   * there, and the emails are sent from `notificationsQueue` (see ./domain.ts).
+   */
+  domainEvents?: DomainEventPublisher;
+  /** The queue of the order events the emails are sent from (NOTIFICATIONS_QUEUE_URL). */
+  notificationsQueue?: { sqs: SQSClient; queueUrl: string };
   batchSize?: number;
   maxBackoffMs?: number;
 }
@@ -65,7 +75,7 @@ export function startNotifications(options: StartNotificationsOptions): OutboxDi
   const ownMailer = options.mailer === undefined;
   const mailer =
     options.mailer ?? createSmtpMailer({ url: options.smtpUrl, from: options.mailFrom });
-  const handlers = createNotificationHandlers({
+  const handlerOptions = {
     mailer,
     cartUrl: options.cartSubgraphUrl,
     get searchUrl() {
@@ -75,7 +85,9 @@ export function startNotifications(options: StartNotificationsOptions): OutboxDi
     logger: options.logger,
     storeName: displayName(options.mailFrom),
     events: options.events,
-  });
+    domainEvents: options.domainEvents,
+  };
+  const handlers = createNotificationHandlers(handlerOptions);
   const dispatcher = startOutboxDispatcher({
     pool: options.pool,
     handlers,
@@ -84,10 +96,19 @@ export function startNotifications(options: StartNotificationsOptions): OutboxDi
     pollIntervalMs: options.outboxPollMs,
     maxBackoffMs: options.maxBackoffMs ?? 15 * 60_000,
   });
+  const queue = options.notificationsQueue;
+  const consumer = queue
+    ? startNotificationsConsumer({
+        ...queue,
+        pool: options.pool,
+        logger: options.logger,
+        emailHandler: (type) => orderEmailHandler(type, handlerOptions),
+      })
+    : null;
   return {
     drain: () => dispatcher.drain(),
     async stop() {
-      await dispatcher.stop();
+      await Promise.all([dispatcher.stop(), consumer?.stop()]);
       if (ownMailer) await mailer.close();
     },
   };
