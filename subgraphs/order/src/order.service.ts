@@ -12,7 +12,7 @@
  */
 import type { UserError } from '../../../common/user-error';
 import type { RequestContext } from '../../../common/context';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { errors } from '../../../common/errors';
 import { requireAdmin, requireUser, type Viewer } from '../../../common/identity';
 import { formatMinorUnits, parseMinorUnits } from '../../../common/money';
@@ -75,7 +75,7 @@ const cursorOf = (position: OrderPosition) =>
   encodeCursor({ t: position.createdUs, id: position.id });
 
 /** The outcome of a change made under the order's lock. */
-type Change<C extends string> =
+export type Change<C extends string> =
   { kind: 'changed'; order: Order } | { kind: 'refused'; error: UserError<C> };
 
 export class OrderService {
@@ -243,38 +243,7 @@ export class OrderService {
       });
     }
     if (!isUuid(id)) return refusal(noSuchOrder());
-    const change = await inTransaction(
-      this.pool,
-      async (tx): Promise<Change<AdminErrorCode> | null> => {
-        const order = await lockOrder(tx, id);
-        if (!order) return null;
-        if (order.status !== 'PAID') {
-          return {
-            kind: 'refused',
-            error: {
-              code: 'INVALID_INPUT',
-              field: ['id'],
-              message: `This order is ${order.status.toLowerCase()}; only a paid order can be fulfilled.`,
-            },
-          };
-        }
-        await updateOrderStatus(tx, id, 'FULFILLED', tracking);
-        await appendStatusHistory(tx, id, 'FULFILLED');
-        const fulfilled: Order = {
-          ...order,
-          status: 'FULFILLED',
-          trackingNumber: tracking ?? order.trackingNumber,
-        };
-        const lines = (await linesByOrderIds(tx, [id])).get(id) ?? [];
-        await appendOutbox(
-          tx,
-          OutboxEventType.OrderFulfilled,
-          orderEventPayload(fulfilled, lines, { trackingNumber: fulfilled.trackingNumber }),
-        );
-        await appendOutbox(tx, OutboxEventType.StoreEvent, orderChangedEvent(fulfilled));
-        return { kind: 'changed', order: fulfilled };
-      },
-    );
+    const change = await inTransaction(this.pool, (tx) => fulfilOrder(tx, id, tracking));
     if (!change) return refusal(noSuchOrder());
     return this.answer(ctx, id, change);
   }
@@ -404,4 +373,42 @@ function stockLevels(lines: readonly OrderLine[]) {
   return [...levels.values()]
     .map(({ variantId, productId, quantity }) => ({ variantId, productId, quantity }))
     .sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
+}
+
+/**
+ * Marks a paid order shipped in the caller's transaction (orderFulfill, the fulfillment
+ * webhook): the status, its history and the outbox events. Null when there is no such order.
+ */
+export async function fulfilOrder(
+  tx: PoolClient,
+  id: string,
+  tracking: string | null,
+): Promise<Change<AdminErrorCode> | null> {
+  const order = await lockOrder(tx, id);
+  if (!order) return null;
+  if (order.status !== 'PAID') {
+    return {
+      kind: 'refused',
+      error: {
+        code: 'INVALID_INPUT',
+        field: ['id'],
+        message: `This order is ${order.status.toLowerCase()}; only a paid order can be fulfilled.`,
+      },
+    };
+  }
+  await updateOrderStatus(tx, id, 'FULFILLED', tracking);
+  await appendStatusHistory(tx, id, 'FULFILLED');
+  const fulfilled: Order = {
+    ...order,
+    status: 'FULFILLED',
+    trackingNumber: tracking ?? order.trackingNumber,
+  };
+  const lines = (await linesByOrderIds(tx, [id])).get(id) ?? [];
+  await appendOutbox(
+    tx,
+    OutboxEventType.OrderFulfilled,
+    orderEventPayload(fulfilled, lines, { trackingNumber: fulfilled.trackingNumber }),
+  );
+  await appendOutbox(tx, OutboxEventType.StoreEvent, orderChangedEvent(fulfilled));
+  return { kind: 'changed', order: fulfilled };
 }
