@@ -132,6 +132,27 @@ export const errors = {
     'The estimated cost (fields times the list sizes asked for) is above what the gateway allows.',
     (message: string) => ({ message }),
   ),
+  // Webhooks (answered as `{ "error": { "code", "message" } }` with an HTTP status).
+  webhookSignatureInvalid: define(
+    'WEBHOOK_SIGNATURE_INVALID',
+    'A webhook delivery without a valid signature: headers missing, or an HMAC that does not match (401).',
+    (message: string) => ({ message }),
+  ),
+  webhookTimestampExpired: define(
+    'WEBHOOK_TIMESTAMP_EXPIRED',
+    'A webhook delivery signed more than 5 minutes before (or after) it arrived (401).',
+    (message: string) => ({ message }),
+  ),
+  webhookReplayed: define(
+    'WEBHOOK_REPLAYED',
+    'A webhook delivery that was already received: the same signed request again (409).',
+    (message: string) => ({ message }),
+  ),
+  webhookPayloadInvalid: define(
+    'WEBHOOK_PAYLOAD_INVALID',
+    'A signed webhook delivery whose body is not what the endpoint takes (400), or that names an order or charge it cannot apply to (422).',
+    (message: string) => ({ message }),
+  ),
 };
 
 /** Every registered code and what it means. */

@@ -7,7 +7,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { maskError } from './errors';
-import { HttpError, startHttpServer, type Check, type RunningServer } from './http';
+import { HttpError, startHttpServer, type Check, type Route, type RunningServer } from './http';
 import type { RequestContext } from './context';
 import { identityOf } from './identity';
 import type { Logger } from './logger';
@@ -20,6 +20,8 @@ export interface SubgraphOptions<TLoaders extends object> {
   /** Shared with the gateway; requests without a valid assertion are refused with 401. */
   identitySecret: string;
   checks: Check[];
+  /** HTTP routes besides GraphQL and health (the order service's webhooks). */
+  routes?: Route[];
   port: number;
   host?: string;
   logger: Logger;
@@ -59,6 +61,7 @@ export async function serveSubgraph<TLoaders extends object>(
     apollo,
     context,
     checks: options.checks,
+    routes: options.routes,
     port: options.port,
     host: options.host,
   });

@@ -17,6 +17,7 @@ import type { GatewayConfig } from './config';
 import { Authenticator } from './auth';
 import { compressor } from './compression';
 import { corsRoute } from './cors';
+import { webhookForwardRoute } from './webhooks';
 import { ResilientDataSource, type GatewayContext } from './datasource';
 import { Edge } from './edge';
 import { createGraphiqlHandler } from './graphiql';
@@ -206,6 +207,7 @@ export async function startGateway(
     checks: Object.entries(config.subgraphUrls).map(([name, url]) => subgraphCheck(name, url)),
     routes: [
       ...(events.route ? [events.route] : []),
+      webhookForwardRoute(config.subgraphUrls.order),
       corsRoute(settings.corsOrigins, ['/graphql']),
       ...(settings.graphiql
         ? [createGraphiqlHandler({ endpoint: '/graphql', title: 'Storefront GraphQL' })]

@@ -20,7 +20,7 @@ import { serveSubgraph } from '../../common/subgraph';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { startGateway } from '../../gateway/src/server';
 import { loadPricingRules } from '../../subgraphs/order/src/config';
-import { TestPaymentProvider } from '../../subgraphs/order/src/payments';
+import { TestPaymentProvider, type PaymentProvider } from '../../subgraphs/order/src/payments';
 import { startNotifications } from '../../subgraphs/order/src/outbox';
 import { CatalogEventPublisher } from '../../subgraphs/product/src/catalog-events.service';
 import { createOrderSubgraph, subgraphSources } from '../../subgraphs/order/src/server';
@@ -92,6 +92,10 @@ export interface StackOptions {
    * and the analytics sink consume their queues.
    */
   domainEvents?: boolean | DomainEventOptions;
+  /** Serve the order service's webhooks with these secrets (through the gateway's /webhooks/). */
+  webhooks?: { fulfillmentSecret?: string; paymentsSecret?: string };
+  /** Wraps the test payment provider (to race or break a checkout). */
+  payments?: (real: PaymentProvider) => PaymentProvider;
 }
 
 export interface Stack {
@@ -180,10 +184,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         product: checkoutEndpoint('product'),
         user: checkoutEndpoint('user'),
       }),
-      payments: new TestPaymentProvider(paymentsPool),
+      payments: options.payments
+        ? options.payments(new TestPaymentProvider(paymentsPool))
+        : new TestPaymentProvider(paymentsPool),
       pricing: loadPricingRules({}),
       currency: 'USD',
     },
+    webhooks: options.webhooks ? { ...options.webhooks, logger } : undefined,
   });
   const order = await serveSubgraph({
     name: 'order',

@@ -44,6 +44,22 @@ export interface PaymentProvider {
   capture(request: CaptureRequest): Promise<CaptureOutcome>;
   /** Gives back part or all of a capture; rejects when the provider refuses or cannot be reached. */
   refund(request: RefundRequest): Promise<{ ref: string }>;
+  /**
+   * The captures made between `from` and `to`, for the orphan-charge reconciler (Stripe: list
+   * charges by `created`). A provider without it has its orphans found by hand.
+   */
+  captures?(window: { from: Date; to: Date }): Promise<ProviderCapture[]>;
+}
+
+/** A capture as the provider lists it. */
+export interface ProviderCapture {
+  ref: string;
+  /** Minor units. */
+  amount: number;
+  currency: string;
+  /** What the merchant said it was for. */
+  reference: string | null;
+  createdAt: Date;
 }
 
 /** The cards the test provider knows; every other token is declined. */
@@ -128,6 +144,29 @@ export class TestPaymentProvider implements PaymentProvider {
     const row = rows[0] ?? (await chargeByKey(this.pool, request.idempotencyKey));
     if (!row) throw new Error('the test provider lost a charge');
     return outcomeOf(row, request);
+  }
+
+  async captures(window: { from: Date; to: Date }): Promise<ProviderCapture[]> {
+    const { rows } = await this.pool.query<{
+      ref: string;
+      amount: string;
+      currency: string;
+      reference: string | null;
+      created_at: Date;
+    }>(
+      `SELECT ref, amount::text AS amount, currency, reference, created_at
+         FROM orders.test_provider_charges
+        WHERE kind = 'capture' AND created_at >= $1 AND created_at < $2
+        ORDER BY created_at LIMIT 1000`,
+      [window.from, window.to],
+    );
+    return rows.map((row) => ({
+      ref: row.ref,
+      amount: Number(row.amount),
+      currency: row.currency,
+      reference: row.reference,
+      createdAt: row.created_at,
+    }));
   }
 
   refund(request: RefundRequest): Promise<{ ref: string }> {

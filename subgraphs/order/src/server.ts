@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
 import { buildFederatedSchema } from '../../../common/federation';
-import type { Check } from '../../../common/http';
+import type { Check, Route } from '../../../common/http';
 import { projectPath } from '../../../common/paths';
 import { migrate, postgresReachable } from '../../../common/postgres';
 import type { SubgraphEndpoint } from '../../../common/subgraph-client';
@@ -16,6 +16,7 @@ import { productServicePrices } from './product.client';
 import { referenceResolvers, resolvers, type OrderServices } from './schema/resolvers';
 import { Product, ProductVariant, User } from './schema/types';
 import { userServiceAccounts } from './user.client';
+import { webhookRoutes, type WebhookSettings } from './webhook.server';
 
 /** Where the order service's SQL migrations live (also from the compiled output). */
 export const migrationsDirectory = projectPath('subgraphs', 'order', 'migrations');
@@ -29,6 +30,8 @@ export interface OrderSubgraph {
   /** A fresh set of loaders, for one request. */
   loaders: () => OrderLoaders;
   checks: Check[];
+  /** The webhook endpoints (webhook.server.ts). */
+  routes: Route[];
 }
 
 export interface OrderDependencies {
@@ -40,6 +43,8 @@ export interface OrderDependencies {
    * orderRefund fail.
    */
   commerce?: CheckoutDependencies;
+  /** The webhooks' secrets; an endpoint without one is off. */
+  webhooks?: Omit<WebhookSettings, 'pool'>;
 }
 
 /** The schema; without services it can be printed but not executed. */
@@ -62,6 +67,7 @@ export async function createOrderSubgraph(deps: OrderDependencies): Promise<Orde
     schema: await buildOrderSchema(services),
     loaders: () => createOrderLoaders(deps.pool),
     checks: [{ name: 'postgres', probe: () => postgresReachable(deps.pool) }],
+    routes: deps.webhooks ? [webhookRoutes({ ...deps.webhooks, pool: deps.pool })] : [],
   };
 }
 

@@ -13,15 +13,23 @@ import type { Pool } from 'pg';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
   domainEvent,
+  parseDomainEvent,
   type DomainEvent,
   type DomainEventPublisher,
 } from '../../../../common/domain-events';
 import { startQueueConsumer, type QueueConsumer } from '../../../../common/event-queue';
 import type { Logger } from '../../../../common/logger';
+import type { Queryable } from '../../../../common/postgres';
 import type { StoreEvent } from '../../../../common/store-events';
 import type { OutboxHandler } from './dispatcher';
-import { orderEventTypes, parseOrderEvent, type OrderEventType } from './events';
-import type { OutboxEvent } from './outbox.repository';
+import {
+  InvalidPayloadError,
+  orderEventTypes,
+  OutboxEventType,
+  parseOrderEvent,
+  type OrderEventType,
+} from './events';
+import { appendOutbox, type OutboxEvent } from './outbox.repository';
 
 export const ORDER_SOURCE = 'order';
 
@@ -57,6 +65,19 @@ export function domainEventOfStoreEvent(
     { id: event.eventId, occurredAt: event.createdAt },
   );
 }
+
+/** `domain.event` rows: the envelope as written; without a topic, delivered to nobody. */
+export const domainEventHandler =
+  (topic: DomainEventPublisher | undefined): OutboxHandler =>
+  async (event) => {
+    const envelope = parseDomainEvent(JSON.stringify(event.payload));
+    if (!envelope) throw new InvalidPayloadError(event.type, 'the payload is not a domain event');
+    await topic?.publish(envelope);
+  };
+
+/** Appends a domain event for the topic alone, in the caller's transaction. */
+export const appendDomainEvent = (tx: Queryable, event: DomainEvent<object>) =>
+  appendOutbox(tx, OutboxEventType.DomainEvent, event);
 
 const isOrderEventType = (type: string): type is OrderEventType =>
   (orderEventTypes as readonly string[]).includes(type);

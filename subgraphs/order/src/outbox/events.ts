@@ -22,6 +22,8 @@ export const OutboxEventType = {
   SearchStockChanged: 'search.stock_changed',
   /** For the gateways (cache purges, live updates): a store event, published on the bus. */
   StoreEvent: 'store.event',
+  /** A domain event for the SNS topic only (payment disputes, orphan refunds): its envelope. */
+  DomainEvent: 'domain.event',
 } as const;
 
 export type OrderEventType =

@@ -40,7 +40,7 @@ import {
 } from './events';
 import { searchServiceNotifier, type SearchNotifier } from '../search.client';
 import { notificationSent, recordNotificationSent } from './sent.repository';
-import { domainEventOfStoreEvent, orderDomainEventHandler } from './domain';
+import { domainEventHandler, domainEventOfStoreEvent, orderDomainEventHandler } from './domain';
 
 export interface NotificationHandlerOptions {
   mailer: Mailer;
@@ -170,6 +170,7 @@ export function createNotificationHandlers(options: NotificationHandlerOptions):
     [OutboxEventType.SearchOrderPlaced]: searchOrderPlacedHandler(search),
     [OutboxEventType.SearchStockChanged]: searchStockChangedHandler(search),
     [OutboxEventType.StoreEvent]: storeEventHandler(options.events, options.domainEvents),
+    [OutboxEventType.DomainEvent]: domainEventHandler(options.domainEvents),
   };
   for (const type of orderEventTypes) handlers[type] = orderEmailHandler(type, options);
   const topic = options.domainEvents;
