@@ -155,6 +155,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   countDynamo(dynamo, counters.dynamo);
+  const domain = options.domainEvents
+    ? await testDomainEvents(
+        logger,
+        typeof options.domainEvents === 'object' ? options.domainEvents : {},
+      )
+    : null;
   pool.on('acquire', () => counters.postgres++);
 
   const namespace = `test:${process.pid}:${Date.now()}:${stackNumber++}:`;
@@ -260,6 +266,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cache,
     accounts: new CognitoAccountsClient(cognitoApi, cognitoSettings, logger),
     settings: { autoConfirm: true, signInLimit: 5, signInLimitPerIp: 50, signInWindowSeconds: 300 },
+    topic: domain?.topic,
+    logger,
   });
   const user = await serveSubgraph({
     name: 'user',
@@ -329,15 +337,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     close: async () => publisher?.close(),
   };
-  const catalogEvents = options.events
-    ? new CatalogEventPublisher({ client: dynamo, name: table }, events, logger, { pollMs: 50 })
-    : null;
-  const domain = options.domainEvents
-    ? await testDomainEvents(
-        logger,
-        typeof options.domainEvents === 'object' ? options.domainEvents : {},
-      )
-    : null;
+  const catalogEvents =
+    options.events || domain
+      ? new CatalogEventPublisher(
+          { client: dynamo, name: table },
+          options.events ? events : { publish: async () => undefined, close: async () => {} },
+          logger,
+          { pollMs: 50, topic: domain?.topic },
+        )
+      : null;
   const consumers = domain
     ? startTestConsumers(domain, { pool: searchPool, indexer: searchGraph.indexer }, logger)
     : [];
@@ -368,8 +376,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       identitySecret,
       logger,
     });
-    catalogEvents?.start();
   }
+  catalogEvents?.start();
 
   return {
     gatewayUrl: `http://127.0.0.1:${gateway.port}/graphql`,

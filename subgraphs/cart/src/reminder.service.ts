@@ -18,6 +18,12 @@
  * gives the claim back, so the next run tries again. A change to the cart meanwhile makes the
  * mark fail (the cart is due again from its new `updatedAt`, a new reminder later).
  */
+import {
+  domainEvent,
+  eventIdFor,
+  type DomainEvent,
+  type DomainEventPublisher,
+} from '../../../common/domain-events';
 import { escapeHtml } from '../../../common/email';
 import type { Logger } from '../../../common/logger';
 import type { Mailer, MailMessage } from '../../../common/mail';
@@ -53,6 +59,11 @@ export interface ReminderDependencies {
   mailer: Mailer;
   logger: Logger;
   settings: ReminderSettings;
+  /**
+   * The store's SNS topic: a cart claimed for its reminder is published as `cart.abandoned`
+   * first, with an id made from the cart and its last change (the same on a retry).
+   */
+  topic?: DomainEventPublisher;
 }
 
 export interface ReminderReport {
@@ -118,10 +129,11 @@ export class AbandonedCartReminders {
         continue;
       }
       try {
+        await this.deps.topic?.publish(cartAbandonedEvent(cart, contact));
         await this.deps.mailer.send(reminderEmail(cart, contact, variants, settings.storeName));
       } catch (error) {
         await releaseReminder(db, cart.id, cart.version);
-        logger.warn('cart reminder not accepted by the mail server; trying again next run', {
+        logger.warn('cart reminder not published or not accepted; trying again next run', {
           cartId: cart.id,
           error: error instanceof Error ? error.message : String(error),
         });
@@ -243,4 +255,21 @@ export function startReminderJob(
       await running;
     },
   };
+}
+
+/** `cart.abandoned` for a shopper's cart left unchanged (docs/events.md). */
+export function cartAbandonedEvent(cart: OwnedCart, contact: ShopperContact): DomainEvent<object> {
+  return domainEvent(
+    'cart.abandoned',
+    'cart',
+    cart.id,
+    {
+      cartId: cart.id,
+      ownerSub: cart.ownerSub,
+      email: contact.email,
+      lines: cart.lines.map((line) => ({ variantId: line.variantId, quantity: line.quantity })),
+      lastChangedAt: cart.updatedAt,
+    },
+    { id: eventIdFor(`cart.abandoned:${cart.id}:${cart.updatedAt}`) },
+  );
 }

@@ -11,7 +11,15 @@
  * arrives more than once; the listeners take that (a purge is idempotent, live updates keep the
  * last position per product). A publish that fails is tried again at the next read.
  */
+import {
+  domainEvent,
+  eventIdFor,
+  type DomainEvent,
+  type DomainEventPublisher,
+} from '../../../common/domain-events';
 import type { Logger } from '../../../common/logger';
+import { formatMinorUnits } from '../../../common/money';
+import type { Product } from './domain';
 import type { StoreEventPublisher } from '../../../common/store-events';
 import { getProducts, queryChanges } from './catalog.repository';
 import type { CatalogTable } from './catalog.table';
@@ -23,6 +31,12 @@ export interface CatalogEventOptions {
   lookbackMs?: number;
   /** The clock; tests may move it. */
   now?: () => number;
+  /**
+   * The store's SNS topic: each change is also published there as `product.created` (its
+   * first write) or `product.changed`, with an id made from the change-feed position, so every
+   * replica and every re-read publishes the same event id (docs/events.md).
+   */
+  topic?: DomainEventPublisher;
 }
 
 const PAGE = 500;
@@ -36,6 +50,7 @@ export class CatalogEventPublisher {
   private readonly pollMs: number;
   private readonly lookbackMs: number;
   private readonly now: () => number;
+  private readonly topic: DomainEventPublisher | undefined;
   /** The newest change time seen; reads start `lookbackMs` before it. */
   private latest: number;
 
@@ -48,6 +63,7 @@ export class CatalogEventPublisher {
     this.pollMs = options.pollMs ?? 250;
     this.lookbackMs = options.lookbackMs ?? 2_000;
     this.now = options.now ?? Date.now;
+    this.topic = options.topic;
     this.latest = this.now();
   }
 
@@ -79,6 +95,7 @@ export class CatalogEventPublisher {
           const product = products.get(entry.productId);
           // Gone since the index was read (a create that failed and was undone): no news.
           if (product) {
+            await this.topic?.publish(productDomainEvent(product, entry.position));
             await this.events.publish({
               type: 'product.changed',
               productId: product.id,
@@ -116,4 +133,28 @@ export class CatalogEventPublisher {
     }, delayMs);
     this.timer.unref();
   }
+}
+
+/** The domain event of a product's change at `position` of the feed. */
+export function productDomainEvent(product: Product, position: string): DomainEvent<object> {
+  const created = product.createdAt === product.updatedAt;
+  return domainEvent(
+    created ? 'product.created' : 'product.changed',
+    'product',
+    product.id,
+    {
+      productId: product.id,
+      slug: product.slug,
+      title: product.title,
+      brand: product.brand,
+      categorySlug: product.categorySlug,
+      variantIds: [...product.variantIds],
+      priceRange: {
+        min: { amount: formatMinorUnits(product.minPrice), currencyCode: product.currencyCode },
+        max: { amount: formatMinorUnits(product.maxPrice), currencyCode: product.currencyCode },
+      },
+      position,
+    },
+    { id: eventIdFor(`product:${position}`), occurredAt: product.updatedAt },
+  );
 }

@@ -4,6 +4,13 @@
  * before Cognito is asked. Every method takes the request context first.
  */
 import type { RequestContext } from '../../../common/context';
+import {
+  domainEvent,
+  eventIdFor,
+  type DomainEvent,
+  type DomainEventPublisher,
+} from '../../../common/domain-events';
+import type { Logger } from '../../../common/logger';
 import { requireUser } from '../../../common/identity';
 import type { CognitoAccounts } from './cognito';
 import { accountError, type AccountUserError, type Session } from './domain';
@@ -14,6 +21,9 @@ import { checkName, emailError, normaliseEmail, passwordError } from './validati
 export interface AccountSettings {
   /** Confirm sign-ups at once, without the emailed code. */
   autoConfirm: boolean;
+  /** The store's SNS topic, for `shopper.signed_up`. */
+  topic?: DomainEventPublisher;
+  logger?: Logger;
 }
 
 interface Errors {
@@ -41,11 +51,43 @@ export class AccountService {
 
     const result = await this.accounts.signUp(email, input.password, name.name);
     if (!result.ok) return { userConfirmed: false, ...failed(result.error) };
-    if (!result.value.userConfirmed && this.settings.autoConfirm) {
+    let userConfirmed = result.value.userConfirmed;
+    if (!userConfirmed && this.settings.autoConfirm) {
       await this.accounts.adminConfirmSignUp(email);
-      return { userConfirmed: true, userErrors: [] };
+      userConfirmed = true;
     }
-    return { userConfirmed: result.value.userConfirmed, userErrors: [] };
+    if (result.value.sub) {
+      await this.published(
+        shopperSignedUp(result.value.sub, email, name.name, userConfirmed),
+        result.value.sub,
+      );
+    }
+    return { userConfirmed, userErrors: [] };
+  }
+
+  /**
+   * Publishes after Cognito has the account, trying three times; the sign-up stands either way.
+   * An event that still fails is logged with the shopper's id (the user service has no outbox).
+   */
+  private async published(event: DomainEvent<object>, sub: string): Promise<void> {
+    const topic = this.settings.topic;
+    if (!topic) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await topic.publish(event);
+        return;
+      } catch (error) {
+        if (attempt === 3) {
+          this.settings.logger?.error('shopper.signed_up not published', {
+            sub,
+            eventId: event.id,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   async confirmSignUp(
@@ -127,3 +169,13 @@ export class AccountService {
     return { signedOut: true };
   }
 }
+
+/** `shopper.signed_up` (docs/events.md): one per Cognito account, whatever retried it. */
+export const shopperSignedUp = (sub: string, email: string, name: string, confirmed: boolean) =>
+  domainEvent(
+    'shopper.signed_up',
+    'user',
+    sub,
+    { shopperId: sub, email, name, confirmed },
+    { id: eventIdFor(`shopper.signed_up:${sub}`) },
+  );

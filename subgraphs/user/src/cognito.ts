@@ -31,7 +31,7 @@ export interface CognitoAccounts {
     email: string,
     password: string,
     name: string,
-  ): Promise<AccountResult<{ userConfirmed: boolean }>>;
+  ): Promise<AccountResult<{ userConfirmed: boolean; sub: string | null }>>;
   /** Confirms a sign-up with the code Cognito sent to the email address. */
   confirmSignUp(email: string, code: string): Promise<AccountResult<null>>;
   /** Confirms a sign-up without a code (the service's own credentials). */
@@ -218,7 +218,7 @@ export class CognitoAccountsClient implements CognitoAccounts {
           ],
         }),
       );
-      return { userConfirmed: output.UserConfirmed === true };
+      return { userConfirmed: output.UserConfirmed === true, sub: output.UserSub ?? null };
     });
   }
 

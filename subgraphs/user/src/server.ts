@@ -8,6 +8,8 @@ import type { Check } from '../../../common/http';
 import { projectPath } from '../../../common/paths';
 import { migrate, postgresReachable } from '../../../common/postgres';
 import { AccountService, type AccountSettings } from './account.service';
+import type { DomainEventPublisher } from '../../../common/domain-events';
+import type { Logger } from '../../../common/logger';
 import type { CognitoAccounts } from './cognito';
 import { createUserLoaders, type UserLoaders } from './loaders';
 import { SignInLimiter, type SignInLimits } from './rate-limit';
@@ -40,6 +42,9 @@ export interface UserDependencies {
   cache: SharedCache;
   accounts: CognitoAccounts;
   settings: UserSubgraphSettings;
+  /** The store's SNS topic, for `shopper.signed_up`. */
+  topic?: DomainEventPublisher;
+  logger?: Logger;
 }
 
 /** The schema; without services it can be printed but not executed. */
@@ -55,6 +60,8 @@ export async function createUserSubgraph(deps: UserDependencies): Promise<UserSu
   });
   const accounts = new AccountService(deps.accounts, limiter, {
     autoConfirm: deps.settings.autoConfirm,
+    topic: deps.topic,
+    logger: deps.logger,
   });
   const users = new UserService(deps.pool, deps.accounts);
   return {
