@@ -1,3 +1,4 @@
+import { domainEventSettings } from '../../../common/domain-events';
 import { env, loadConfig } from '../../../common/config';
 import { subgraphUrlSetting } from '../../registry';
 
@@ -31,6 +32,8 @@ export const cartSettings = {
   /** Where reminders are sent through (see common/mail.ts); unset: no reminders. */
   smtpUrl: env.optionalUrl('SMTP_URL', ['smtp', 'smtps']),
   mailFrom: env.string('MAIL_FROM', 'Storefront <orders@example.com>'),
+  /** EVENTS_TOPIC_ARN, EVENTS_ENDPOINT, AWS_REGION: the store's domain events (docs/events.md). */
+  ...domainEventSettings,
 };
 
 export const loadCartConfig = (source: Record<string, string | undefined> = process.env) =>

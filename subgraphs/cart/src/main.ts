@@ -9,6 +9,7 @@ import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { subgraphCatalog } from './product.client';
 import { loadCartConfig } from './config';
+import { createDomainEventPublisher } from '../../../common/domain-events';
 import { AbandonedCartReminders, startReminderJob, type ReminderJob } from './reminder.service';
 import { createCartSubgraph } from './server';
 import { userSubgraphDirectory } from './user.client';
@@ -32,6 +33,13 @@ runMain(async () => {
   });
 
   let job: ReminderJob | null = null;
+  const topic = config.eventsTopicArn
+    ? createDomainEventPublisher({
+        topicArn: config.eventsTopicArn,
+        aws: { region: config.awsRegion, endpoint: config.eventsEndpoint },
+        logger,
+      })
+    : undefined;
   const mailer = config.smtpUrl
     ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
     : null;
@@ -44,6 +52,7 @@ runMain(async () => {
       catalog,
       mailer,
       logger,
+      topic,
       settings: {
         afterMinutes: config.abandonedCartAfterMinutes,
         storeName: config.mailFrom.replace(/\s*<[^>]*>\s*$/, '').trim() || 'Storefront',
@@ -62,7 +71,7 @@ runMain(async () => {
     logger,
     onClose: async () => {
       await job?.stop();
-      await mailer?.close();
+      await Promise.all([mailer?.close(), topic?.close()]);
       dynamo.destroy();
     },
   });

@@ -1,5 +1,6 @@
 import { ConfigError, env, loadConfig, type Setting } from '../../../common/config';
 import { storeEventSettings } from '../../../common/store-events';
+import { domainEventSettings } from '../../../common/domain-events';
 import { parseMinorUnits } from '../../../common/money';
 import { subgraphUrlSetting } from '../../registry';
 import type { PricingRules, TaxRate } from './pricing';
@@ -94,7 +95,28 @@ export const orderSettings = {
   subgraphTimeoutMs: env.int('CHECKOUT_SUBGRAPH_TIMEOUT_MS', 5_000, { min: 100, max: 60_000 }),
   /** REDIS_URL, GATEWAY_EVENTS_URL, STORE_EVENTS_CHANNEL: where the outbox publishes store events. */
   ...storeEventSettings,
+  /** EVENTS_TOPIC_ARN, EVENTS_ENDPOINT, AWS_REGION: where the outbox publishes domain events. */
+  ...domainEventSettings,
+  /** The queue the order emails are sent from (required with EVENTS_TOPIC_ARN). */
+  notificationsQueueUrl: env.optionalUrl('NOTIFICATIONS_QUEUE_URL'),
+  /** The analytics sink runs here when both are set: its queue, and the bucket it writes. */
+  analyticsQueueUrl: env.optionalUrl('ANALYTICS_QUEUE_URL'),
+  analyticsBucket: env.optionalString('ANALYTICS_BUCKET'),
+  /** The warehouse's and the payment provider's webhook secrets; unset: that webhook is off. */
+  fulfillmentWebhookSecret: env.optionalString('FULFILLMENT_WEBHOOK_SECRET'),
+  paymentsWebhookSecret: env.optionalString('PAYMENTS_WEBHOOK_SECRET'),
+  /** A capture younger than this may still be a committing checkout's. */
+  orphanChargeGraceSeconds: env.int('ORPHAN_CHARGE_GRACE_SECONDS', 120, { min: 0, max: 86_400 }),
+  orphanChargeScanSeconds: env.int('ORPHAN_CHARGE_SCAN_SECONDS', 60, { min: 1, max: 3_600 }),
 };
 
-export const loadOrderConfig = (source: Record<string, string | undefined> = process.env) =>
-  loadConfig(orderSettings, source);
+export function loadOrderConfig(source: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(orderSettings, source);
+  if (config.eventsTopicArn && !config.notificationsQueueUrl) {
+    throw new ConfigError(
+      'NOTIFICATIONS_QUEUE_URL',
+      'is required with EVENTS_TOPIC_ARN (the order emails are sent from that queue)',
+    );
+  }
+  return config;
+}

@@ -4,6 +4,10 @@ import { runMain } from '../../../common/config';
 import { createLogger } from '../../../common/logger';
 import { createPool } from '../../../common/postgres';
 import { createStoreEventPublisher } from '../../../common/store-events';
+import { createDomainEventPublisher, createSqsClient } from '../../../common/domain-events';
+import { watchQueueDepth } from '../../../common/event-queue';
+import { createAnalyticsS3Client, startAnalyticsSink } from '../../../common/analytics';
+import { OrphanChargeReconciler } from './orphan-charge.service';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { loadOrderConfig } from './config';
@@ -25,15 +29,21 @@ runMain(async () => {
     identitySecret: config.identitySecret,
     timeoutMs: config.subgraphTimeoutMs,
   });
+  const payments = new TestPaymentProvider(paymentsPool);
   const subgraph = await createOrderSubgraph({
     pool,
+    webhooks: {
+      logger: logger.child({ component: 'webhooks' }),
+      fulfillmentSecret: config.fulfillmentWebhookSecret,
+      paymentsSecret: config.paymentsWebhookSecret,
+    },
     commerce: {
       ...subgraphSources({
         cart: endpoint(config.cartSubgraphUrl),
         product: endpoint(config.productSubgraphUrl),
         user: endpoint(config.userSubgraphUrl),
       }),
-      payments: new TestPaymentProvider(paymentsPool),
+      payments,
       pricing: {
         shippingFlatRate: config.shippingFlatRate,
         freeShippingThreshold: config.freeShippingThreshold,
@@ -52,6 +62,11 @@ runMain(async () => {
     serviceName: 'order',
     logger,
   });
+  // Domain events: the outbox publishes to the topic, the emails come from their queue.
+  const aws = { region: config.awsRegion, endpoint: config.eventsEndpoint };
+  const topic = createDomainEventPublisher({ topicArn: config.eventsTopicArn, aws, logger });
+  const sqs = createSqsClient(aws);
+  const queues = config.eventsTopicArn && config.notificationsQueueUrl;
   const notifications = startNotifications({
     pool,
     logger: logger.child({ component: 'outbox' }),
@@ -60,18 +75,47 @@ runMain(async () => {
     cartSubgraphUrl: config.cartSubgraphUrl,
     searchSubgraphUrl: config.searchSubgraphUrl,
     events,
+    domainEvents: queues ? topic : undefined,
+    notificationsQueue: queues ? { sqs, queueUrl: queues } : undefined,
   });
+  const unwatch = queues ? [await watchQueueDepth(sqs, 'notifications', queues)] : [];
+  const s3 = createAnalyticsS3Client(aws);
+  const analytics =
+    config.analyticsQueueUrl && config.analyticsBucket
+      ? startAnalyticsSink({
+          sqs,
+          s3,
+          queueUrl: config.analyticsQueueUrl,
+          bucket: config.analyticsBucket,
+          logger: logger.child({ component: 'analytics' }),
+        })
+      : null;
+  if (config.analyticsQueueUrl) {
+    unwatch.push(await watchQueueDepth(sqs, 'analytics', config.analyticsQueueUrl));
+  }
+  const reconciler = new OrphanChargeReconciler({
+    pool,
+    payments,
+    logger: logger.child({ component: 'reconciler' }),
+    graceSeconds: config.orphanChargeGraceSeconds,
+    scanSeconds: config.orphanChargeScanSeconds,
+  });
+  reconciler.start();
   const server = await serveSubgraph({
     name: 'order',
     schema: subgraph.schema,
     loaders: subgraph.loaders,
     checks: subgraph.checks,
+    routes: subgraph.routes,
     port: config.port,
     identitySecret: config.identitySecret,
     logger,
     onClose: async () => {
-      await notifications.stop();
-      await events.close();
+      await Promise.all([notifications.stop(), analytics?.stop(), reconciler.stop()]);
+      for (const stop of unwatch) stop();
+      await Promise.all([events.close(), topic.close()]);
+      sqs.destroy();
+      s3.destroy();
       await Promise.all([pool.end(), paymentsPool.end()]);
     },
   });

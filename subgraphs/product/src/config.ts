@@ -1,3 +1,4 @@
+import { domainEventSettings } from '../../../common/domain-events';
 import { env, loadConfig } from '../../../common/config';
 import { storeEventSettings } from '../../../common/store-events';
 import { subgraphUrlSetting } from '../../registry';
@@ -17,6 +18,8 @@ export const productSettings = {
   ...storeEventSettings,
   /** How often the catalog's change feed is read for store events. */
   catalogEventsPollMs: env.int('CATALOG_EVENTS_POLL_MS', 250, { min: 10, max: 60_000 }),
+  /** EVENTS_TOPIC_ARN, EVENTS_ENDPOINT, AWS_REGION: the store's domain events (docs/events.md). */
+  ...domainEventSettings,
 };
 
 export const loadProductConfig = (source: Record<string, string | undefined> = process.env) =>

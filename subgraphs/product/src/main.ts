@@ -6,6 +6,7 @@ import { runMain } from '../../../common/config';
 import { createDynamoClient } from '../../../common/dynamo';
 import { createLogger } from '../../../common/logger';
 import { createStoreEventPublisher } from '../../../common/store-events';
+import { createDomainEventPublisher } from '../../../common/domain-events';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { CatalogEventPublisher } from './catalog-events.service';
@@ -40,13 +41,21 @@ runMain(async () => {
     serviceName: 'product',
     logger,
   });
+  // And for the systems around the store, on the SNS topic (domain events).
+  const topic = config.eventsTopicArn
+    ? createDomainEventPublisher({
+        topicArn: config.eventsTopicArn,
+        aws: { region: config.awsRegion, endpoint: config.eventsEndpoint },
+        logger,
+      })
+    : null;
   const catalogEvents = new CatalogEventPublisher(
     { client: dynamo, name: config.table },
     events,
     logger.child({ component: 'catalog-events' }),
-    { pollMs: config.catalogEventsPollMs },
+    { pollMs: config.catalogEventsPollMs, topic: topic ?? undefined },
   );
-  if (publishesEvents) catalogEvents.start();
+  if (publishesEvents || topic) catalogEvents.start();
   const server = await serveSubgraph({
     name: 'product',
     schema: subgraph.schema,
@@ -57,7 +66,7 @@ runMain(async () => {
     logger,
     onClose: async () => {
       await catalogEvents.stop();
-      await Promise.all([cache.close(), events.close()]);
+      await Promise.all([cache.close(), events.close(), topic?.close()]);
       dynamo.destroy();
     },
   });

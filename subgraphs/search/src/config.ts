@@ -1,4 +1,5 @@
 import { env, loadConfig } from '../../../common/config';
+import { domainEventSettings } from '../../../common/domain-events';
 import { subgraphUrlSetting } from '../../registry';
 
 export const searchSettings = {
@@ -18,6 +19,10 @@ export const searchSettings = {
   feedLookbackMs: env.int('SEARCH_FEED_LOOKBACK_MS', 10_000, { min: 0, max: 3_600_000 }),
   /** The currency of price facet labels. */
   currencyCode: env.string('STORE_CURRENCY', 'USD'),
+  /** The search queue (order.placed, stock.changed); unset: the order service calls this service. */
+  searchEventsQueueUrl: env.optionalUrl('SEARCH_EVENTS_QUEUE_URL'),
+  eventsEndpoint: domainEventSettings.eventsEndpoint,
+  awsRegion: domainEventSettings.awsRegion,
 };
 
 export type SearchConfig = ReturnType<typeof loadSearchConfig>;

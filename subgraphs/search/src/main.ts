@@ -7,6 +7,9 @@ import { serveSubgraph } from '../../../common/subgraph';
 import { loadSearchConfig } from './config';
 import { createSearchPool, createSearchSubgraph, migrateSearchDatabase } from './server';
 import { orderServiceStock } from './order.client';
+import { createSqsClient } from '../../../common/domain-events';
+import { watchQueueDepth } from '../../../common/event-queue';
+import { startSignalsConsumer } from './signals.consumer';
 import { productServiceFeed } from './product.client';
 
 runMain(async () => {
@@ -34,6 +37,19 @@ runMain(async () => {
   });
   // Follows the catalog from where the index left off (everything, the first time).
   const feed = subgraph.indexer.start();
+  // Purchase and stock signals from the store's domain events, when the queue is configured.
+  const sqs = createSqsClient({ region: config.awsRegion, endpoint: config.eventsEndpoint });
+  const queueUrl = config.searchEventsQueueUrl;
+  const signals = queueUrl
+    ? startSignalsConsumer({
+        sqs,
+        queueUrl,
+        pool,
+        indexer: subgraph.indexer,
+        logger: logger.child({ component: 'signals' }),
+      })
+    : null;
+  const unwatch = queueUrl ? await watchQueueDepth(sqs, 'search', queueUrl) : () => undefined;
   const server = await serveSubgraph({
     name: 'search',
     schema: subgraph.schema,
@@ -43,7 +59,9 @@ runMain(async () => {
     identitySecret: config.identitySecret,
     logger,
     onClose: async () => {
-      await feed.stop();
+      await Promise.all([feed.stop(), signals?.stop()]);
+      unwatch();
+      sqs.destroy();
       await pool.end();
     },
   });

@@ -1,3 +1,4 @@
+import { domainEventSettings } from '../../../common/domain-events';
 import { ConfigError, env, loadConfig } from '../../../common/config';
 
 export const userSettings = {
@@ -24,6 +25,8 @@ export const userSettings = {
   signInLimit: env.int('SIGN_IN_LIMIT', 5, { min: 1, max: 10_000 }),
   signInLimitPerIp: env.int('SIGN_IN_LIMIT_PER_IP', 50, { min: 1, max: 100_000 }),
   signInWindowSeconds: env.int('SIGN_IN_WINDOW_SECONDS', 300, { min: 1, max: 86_400 }),
+  /** EVENTS_TOPIC_ARN, EVENTS_ENDPOINT, AWS_REGION: the store's domain events (docs/events.md). */
+  ...domainEventSettings,
 };
 
 /** Reads the settings; AWS_REGION falls back to the prefix of the pool id. */

@@ -8,6 +8,7 @@ import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { CognitoAccountsClient, createCognitoClient } from './cognito';
 import { loadUserConfig } from './config';
+import { createDomainEventPublisher } from '../../../common/domain-events';
 import { createUserSubgraph, migrateUserDatabase } from './server';
 
 runMain(async () => {
@@ -24,7 +25,16 @@ runMain(async () => {
     endpoint: config.cognitoEndpoint,
   };
   const cognito = createCognitoClient(cognitoSettings);
+  const topic = config.eventsTopicArn
+    ? createDomainEventPublisher({
+        topicArn: config.eventsTopicArn,
+        aws: { region: config.awsRegion, endpoint: config.eventsEndpoint },
+        logger,
+      })
+    : undefined;
   const subgraph = await createUserSubgraph({
+    topic,
+    logger,
     pool,
     cache,
     accounts: new CognitoAccountsClient(cognito, cognitoSettings, logger),
@@ -45,7 +55,7 @@ runMain(async () => {
     logger,
     onClose: async () => {
       cognito.destroy();
-      await cache.close();
+      await Promise.all([cache.close(), topic?.close()]);
       await pool.end();
     },
   });
