@@ -13,6 +13,7 @@ import { ensureDevAdmin, startEmbeddedCognito } from './embedded/cognito';
 import { createDynamoClient } from '../common/dynamo';
 import { startEmbeddedDynamo } from './embedded/dynamodb';
 import { startEmbeddedSmtp } from './embedded/smtp';
+import { embeddedEventSettings, provisionEvents, startEmbeddedAws } from './embedded/aws';
 import { startEmbeddedPostgres } from './embedded/postgres';
 import type { Logger } from '../common/logger';
 import { createPool } from '../common/postgres';
@@ -41,6 +42,8 @@ export const storeSettings = {
   identitySecret: env.optionalString('INTERNAL_IDENTITY_SECRET'),
   smtpUrl: env.optionalUrl('SMTP_URL', ['smtp', 'smtps']),
   embeddedSmtpPort: env.port('EMBEDDED_SMTP_PORT', 2525),
+  eventsTopicArn: env.optionalString('EVENTS_TOPIC_ARN'),
+  embeddedAwsPort: env.port('EMBEDDED_AWS_PORT', 4567),
 };
 
 export type StoreConfig = ReturnType<typeof loadStoreConfig>;
@@ -65,6 +68,8 @@ export interface Stores {
   identitySecret: string;
   /** Where the order service sends its emails (SMTP_URL, or the embedded mail server). */
   smtpUrl: string;
+  /** The topic and queue settings of the embedded SNS/SQS (none when EVENTS_TOPIC_ARN is set). */
+  events: Record<string, string>;
   /** What was started here, for the start banner. */
   embedded: string[];
   stop(): Promise<void>;
@@ -135,10 +140,23 @@ export async function openStores(
       smtpUrl = mail.url;
       embedded.push(`mail (SMTP) ${mail.url}, every email written to ${config.dataDir}/mail`);
     }
+    let events: Record<string, string> = {};
+    if (!config.eventsTopicArn && options.identity !== false) {
+      const aws = await startEmbeddedAws({ port: config.embeddedAwsPort });
+      stops.push(() => aws.stop());
+      events = embeddedEventSettings(
+        await provisionEvents({ endpoint: aws.endpoint, region: config.region }),
+        aws.endpoint,
+      );
+      embedded.push(
+        `SNS/SQS/S3 (fauxqs) ${aws.endpoint}, topic store-events, queues store-events-*, in memory`,
+      );
+    }
     return {
       dynamoEndpoint,
       databaseUrl,
       smtpUrl,
+      events,
       cognito,
       identitySecret: config.identitySecret ?? randomBytes(32).toString('base64url'),
       embedded,
@@ -206,6 +224,7 @@ export function serviceEnvironment(config: StoreConfig, stores: Stores): Record<
       : {}),
     ...(stores.cognito?.jwksUrl ? { COGNITO_JWKS_URL: stores.cognito.jwksUrl } : {}),
     ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : {}),
+    ...stores.events,
   };
 }
 

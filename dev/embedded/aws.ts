@@ -165,3 +165,18 @@ export async function provisionEvents(options: ProvisionOptions): Promise<EventR
     s3.destroy();
   }
 }
+
+/** The services' settings for provisioned resources on the emulator at `endpoint`. */
+export function embeddedEventSettings(
+  resources: EventResources,
+  endpoint: string,
+): Record<string, string> {
+  return {
+    EVENTS_TOPIC_ARN: resources.topicArn,
+    EVENTS_ENDPOINT: endpoint,
+    NOTIFICATIONS_QUEUE_URL: resources.queues.notifications.url,
+    SEARCH_EVENTS_QUEUE_URL: resources.queues.search.url,
+    ANALYTICS_QUEUE_URL: resources.queues.analytics.url,
+    ANALYTICS_BUCKET: resources.analyticsBucket,
+  };
+}
