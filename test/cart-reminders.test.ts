@@ -10,6 +10,8 @@ import type { Viewer } from '../common/identity';
 import { createSmtpMailer, type Mailer } from '../common/mail';
 import { subgraphCatalog, type Catalog } from '../subgraphs/cart/src/product.client';
 import { AbandonedCartReminders } from '../subgraphs/cart/src/reminder.service';
+import type { DomainEvent, DomainEventPublisher } from '../common/domain-events';
+import { receiveEvents } from './support/domain-events';
 import { userSubgraphDirectory } from '../subgraphs/cart/src/user.client';
 import {
   call,
@@ -37,7 +39,7 @@ const HOUR = 3_600_000;
 const later = (hours: number) => new Date(Date.now() + hours * HOUR);
 
 beforeAll(async () => {
-  stack = await startStack({ cache: 'memory' });
+  stack = await startStack({ cache: 'memory', domainEvents: true });
   cart = await serveCart({
     dynamo: stack.dynamo,
     identitySecret,
@@ -62,8 +64,9 @@ afterAll(async () => {
 });
 
 /** A reminder job over the test's cart table; `send` can stand in front of the SMTP mailer. */
-function reminders(options: { mailer?: Mailer } = {}) {
+function reminders(options: { mailer?: Mailer; topic?: DomainEventPublisher } = {}) {
   return new AbandonedCartReminders({
+    topic: options.topic,
     db: { client: stack.dynamo, name: cart.table },
     shoppers: userSubgraphDirectory({ url: local(stack.user.url), identitySecret }),
     catalog,
@@ -113,6 +116,40 @@ const mailTo = (email: string): ReceivedMail[] =>
   smtp.messages().filter((m) => m.to.includes(email));
 
 describe('abandoned-cart reminders', () => {
+  it('publish cart.abandoned once, before the reminder, for a cart nobody touched for a day', async () => {
+    const domain = stack.domainEvents;
+    if (!domain) throw new Error('no domain events');
+    const { viewer, email } = await registeredShopper();
+    const created = await fill(viewer, [plenty[60]], 2);
+    await reminders({ topic: domain.topic }).runOnce(later(25));
+    await reminders({ topic: domain.topic }).runOnce(later(26)); // reminded: nothing again
+    const mine = (events: DomainEvent[]) => events.filter((e) => e.entityId === created.id);
+    const events = mine(
+      await receiveEvents(
+        domain.sqs,
+        domain.resources.queues.audit.url,
+        (got) => mine(got).length > 0,
+        {
+          quietSeconds: 2,
+        },
+      ),
+    );
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'cart.abandoned',
+        source: 'cart',
+        data: {
+          cartId: created.id,
+          ownerSub: expect.any(String),
+          email,
+          lines: [{ variantId: plenty[60].id, quantity: 2 }],
+          lastChangedAt: expect.any(String),
+        },
+      }),
+    ]);
+    expect(mailTo(email)).toHaveLength(1);
+  });
+
   it('email the shopper once about a cart nobody touched for a day', async () => {
     const { viewer, email } = await registeredShopper();
     const [a, b] = [plenty[50], plenty[51]];
