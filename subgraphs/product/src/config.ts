@@ -15,6 +15,8 @@ export const productSettings = {
   mediaBucket: env.optionalString('MEDIA_BUCKET'),
   /** Unset: AWS S3 for the region. Set: an S3-compatible stand-in or a VPC endpoint. */
   mediaS3Endpoint: env.optionalUrl('MEDIA_S3_ENDPOINT'),
+  /** The endpoint presigned URLs name, when clients reach S3 by another address than the service. */
+  mediaS3PublicEndpoint: env.optionalUrl('MEDIA_S3_PUBLIC_ENDPOINT'),
   /** The largest file an upload may declare (10 MiB by default). */
   mediaMaxBytes: env.int('MEDIA_UPLOAD_MAX_BYTES', 10 * 1_048_576, { min: 1, max: 2_147_483_647 }),
   /** How long a presigned upload URL works. */

@@ -23,6 +23,10 @@ runMain(async () => {
   const s3 = config.mediaBucket
     ? createS3Client({ endpoint: config.mediaS3Endpoint, region: config.region })
     : null;
+  const presigner =
+    s3 && config.mediaS3PublicEndpoint
+      ? createS3Client({ endpoint: config.mediaS3PublicEndpoint, region: config.region })
+      : undefined;
   const subgraph = await createProductSubgraph({
     dynamo,
     table: config.table,
@@ -37,6 +41,7 @@ runMain(async () => {
       s3 && config.mediaBucket
         ? {
             s3,
+            presigner,
             bucket: config.mediaBucket,
             maxBytes: config.mediaMaxBytes,
             expiresInSeconds: config.mediaUploadExpiresSeconds,
@@ -73,6 +78,7 @@ runMain(async () => {
       await Promise.all([cache.close(), events.close()]);
       dynamo.destroy();
       s3?.destroy();
+      presigner?.destroy();
     },
   });
   onShutdown(() => server.close());

@@ -45,6 +45,8 @@ export const mediaTypes: Readonly<Record<string, { kind: 'image' | 'document'; e
 export interface MediaSettings {
   /** The S3 client (common/s3.ts) and the bucket behind ASSET_BASE_URL. */
   s3: S3Client;
+  /** Signs the upload URLs when clients reach S3 by another address (MEDIA_S3_PUBLIC_ENDPOINT). */
+  presigner?: S3Client;
   bucket: string;
   /** Largest file accepted, in bytes (MEDIA_UPLOAD_MAX_BYTES). */
   maxBytes: number;
@@ -130,7 +132,7 @@ export class MediaService {
     const key = `products/${randomUUID()}/${keyStem(filename)}.${type.ext}`;
     const signedAt = this.now();
     const presigned = await presignPut(
-      media.s3,
+      media.presigner ?? media.s3,
       { bucket: media.bucket, key, contentType: input.contentType, byteSize: input.byteSize },
       { expiresInSeconds: media.expiresInSeconds, signedAt },
     );
