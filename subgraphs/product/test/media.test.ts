@@ -31,15 +31,17 @@ const bucket = testServices.mediaBucket;
 let current: RunningServer;
 /** Signs with a clock an hour slow: its URLs have expired when they are handed out. */
 let slow: RunningServer;
+/** Has no media bucket. */
+let bucketless: RunningServer;
 
-async function serve(now?: () => Date): Promise<RunningServer> {
+async function serve(now?: () => Date, withBucket = true): Promise<RunningServer> {
   const graph = await createProductSubgraph({
     dynamo,
     table: table.name,
     cache: createMemoryCache(),
     cacheTtlSeconds: 300,
     assetBaseUrl: 'https://cdn.test.example',
-    media: { s3, bucket, maxBytes: 100_000, expiresInSeconds: 60, now },
+    media: withBucket ? { s3, bucket, maxBytes: 100_000, expiresInSeconds: 60, now } : undefined,
   });
   return serveSubgraph({
     name: 'product',
@@ -53,11 +55,15 @@ async function serve(now?: () => Date): Promise<RunningServer> {
 
 beforeAll(async () => {
   await createEmptyCatalog(dynamo, table.name);
-  [current, slow] = await Promise.all([serve(), serve(() => new Date(Date.now() - 3_600_000))]);
+  [current, slow, bucketless] = await Promise.all([
+    serve(),
+    serve(() => new Date(Date.now() - 3_600_000)),
+    serve(undefined, false),
+  ]);
 });
 
 afterAll(async () => {
-  await Promise.allSettled([current?.close(), slow?.close()]);
+  await Promise.allSettled([current?.close(), slow?.close(), bucketless?.close()]);
   dynamo.destroy();
   s3.destroy();
 });
@@ -72,7 +78,12 @@ const admin: Viewer = {
   accessToken: 'x',
 };
 
-async function call<T>(server: RunningServer, query: string, variables: object): Promise<T> {
+interface Reply<T> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+async function send<T>(server: RunningServer, query: string, variables: object) {
   const response = await fetch(server.url, {
     method: 'POST',
     headers: {
@@ -81,7 +92,11 @@ async function call<T>(server: RunningServer, query: string, variables: object):
     },
     body: JSON.stringify({ query, variables }),
   });
-  const reply = (await response.json()) as { data?: T; errors?: unknown[] };
+  return (await response.json()) as Reply<T>;
+}
+
+async function call<T>(server: RunningServer, query: string, variables: object): Promise<T> {
+  const reply = await send<T>(server, query, variables);
   expect(reply.errors).toBeUndefined();
   if (!reply.data) throw new Error('no data');
   return reply.data;
@@ -203,5 +218,32 @@ describe('product media on the subgraph', () => {
       { url: `https://cdn.test.example/${upload.key}` },
     ]);
     expect(again.productMediaAttach).toEqual(first.productMediaAttach);
+  });
+
+  it('refuses a file name that is empty, too long or has control characters', async () => {
+    for (const filename of ['  ', 'x'.repeat(256), 'a\nb.png']) {
+      const reply = await call<{ mediaUploadCreate: unknown }>(
+        current,
+        `mutation ($input: MediaUploadInput!) { mediaUploadCreate(input: $input) {
+          upload { key } userErrors { code field } } }`,
+        { input: { filename, contentType: 'image/png', byteSize: 10 } },
+      );
+      expect(reply.mediaUploadCreate).toEqual({
+        upload: null,
+        userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'filename'] }],
+      });
+    }
+  });
+
+  it('without a media bucket, fails uploads with an internal error that names nothing', async () => {
+    const reply = await send(
+      bucketless,
+      `mutation { mediaUploadCreate(input: { filename: "a.png", contentType: "image/png",
+        byteSize: 10 }) { upload { key } } }`,
+      {},
+    );
+    expect(reply.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['INTERNAL_SERVER_ERROR', 'Internal server error'],
+    ]);
   });
 });
