@@ -12,6 +12,7 @@ import { ConfigError, env, loadConfig } from '../common/config';
 import { ensureDevAdmin, startEmbeddedCognito } from './embedded/cognito';
 import { createDynamoClient } from '../common/dynamo';
 import { startEmbeddedDynamo } from './embedded/dynamodb';
+import { startEmbeddedS3 } from './embedded/s3';
 import { startEmbeddedSmtp } from './embedded/smtp';
 import { embeddedEventSettings, provisionEvents, startEmbeddedAws } from './embedded/aws';
 import { startEmbeddedPostgres } from './embedded/postgres';
@@ -44,7 +45,14 @@ export const storeSettings = {
   embeddedSmtpPort: env.port('EMBEDDED_SMTP_PORT', 2525),
   eventsTopicArn: env.optionalString('EVENTS_TOPIC_ARN'),
   embeddedAwsPort: env.port('EMBEDDED_AWS_PORT', 4567),
+  /** The product media bucket; unset: the embedded S3 holds one (LOCAL_MEDIA_BUCKET). */
+  mediaBucket: env.optionalString('MEDIA_BUCKET'),
+  assetBaseUrl: env.optionalUrl('ASSET_BASE_URL'),
+  embeddedS3Port: env.port('EMBEDDED_S3_PORT', 4568),
 };
+
+/** The bucket the embedded S3 holds when MEDIA_BUCKET is unset. */
+export const LOCAL_MEDIA_BUCKET = 'store-media';
 
 export type StoreConfig = ReturnType<typeof loadStoreConfig>;
 export const loadStoreConfig = (source: Record<string, string | undefined> = process.env) =>
@@ -70,6 +78,8 @@ export interface Stores {
   smtpUrl: string;
   /** The topic and queue settings of the embedded SNS/SQS (none when EVENTS_TOPIC_ARN is set). */
   events: Record<string, string>;
+  /** The product service's media settings for the embedded S3; empty when MEDIA_BUCKET is set. */
+  media: Record<string, string>;
   /** What was started here, for the start banner. */
   embedded: string[];
   stop(): Promise<void>;
@@ -78,7 +88,7 @@ export interface Stores {
 export async function openStores(
   config: StoreConfig,
   logger: Logger,
-  options: { identity?: boolean } = {},
+  options: { identity?: boolean; media?: boolean } = {},
 ): Promise<Stores> {
   const stops: (() => Promise<void>)[] = [];
   const embedded: string[] = [];
@@ -152,11 +162,32 @@ export async function openStores(
         `SNS/SQS/S3 (fauxqs) ${aws.endpoint}, topic store-events, queues store-events-*, in memory`,
       );
     }
+    let media: Record<string, string> = {};
+    if (!config.mediaBucket && options.media !== false) {
+      const s3Dir = join(resolve(config.dataDir), 's3');
+      const s3 = await startEmbeddedS3({
+        port: config.embeddedS3Port,
+        directory: s3Dir,
+        buckets: [LOCAL_MEDIA_BUCKET],
+      });
+      stops.push(() => s3.stop());
+      // The stand-in serves the files itself: it is the local CDN, unless one is configured.
+      const assetBaseUrl = config.assetBaseUrl ?? s3.publicUrl(LOCAL_MEDIA_BUCKET);
+      media = {
+        MEDIA_BUCKET: LOCAL_MEDIA_BUCKET,
+        MEDIA_S3_ENDPOINT: s3.endpoint,
+        ASSET_BASE_URL: assetBaseUrl,
+      };
+      embedded.push(
+        `S3 (s3rver) ${s3.endpoint}, bucket ${LOCAL_MEDIA_BUCKET}, files in ${config.dataDir}/s3, served at ${assetBaseUrl}`,
+      );
+    }
     return {
       dynamoEndpoint,
       databaseUrl,
       smtpUrl,
       events,
+      media,
       cognito,
       identitySecret: config.identitySecret ?? randomBytes(32).toString('base64url'),
       embedded,
@@ -209,6 +240,7 @@ export function serviceEnvironment(config: StoreConfig, stores: Stores): Record<
     CATALOG_TABLE: config.table,
     INTERNAL_IDENTITY_SECRET: stores.identitySecret,
     SMTP_URL: stores.smtpUrl,
+    ...stores.media,
     ...(stores.cognito
       ? {
           COGNITO_USER_POOL_ID: stores.cognito.userPoolId,

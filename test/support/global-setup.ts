@@ -1,7 +1,7 @@
 /**
  * Once per test run: checks PostgreSQL and Redis answer (failing the run when they do not),
- * recreates the test database, starts an in-memory dynalite, the Cognito and SNS/SQS/S3
- * emulators, and seeds the demo catalog.
+ * recreates the test database, starts an in-memory dynalite, the Cognito, S3 and SNS/SQS
+ * stand-ins, and seeds the demo catalog.
  */
 import { ensureTable } from '../../subgraphs/product/src/catalog.table';
 import 'reflect-metadata';
@@ -15,6 +15,7 @@ import { createDynamoClient } from '../../common/dynamo';
 import { startEmbeddedCognito } from '../../dev/embedded/cognito';
 import { startEmbeddedDynamo } from '../../dev/embedded/dynamodb';
 import { startEmbeddedAws } from '../../dev/embedded/aws';
+import { startEmbeddedS3 } from '../../dev/embedded/s3';
 import { createPool } from '../../common/postgres';
 import { migrateOrderDatabase } from '../../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../../subgraphs/user/src/server';
@@ -86,10 +87,19 @@ export default async function globalSetup(): Promise<void> {
   // SNS, SQS and S3 (fauxqs): each stack that uses them provisions a topic and queues of its own.
   const aws = await startEmbeddedAws({ port: await freePort() });
   process.env.TEST_EVENTS_ENDPOINT = aws.endpoint;
+  // The media bucket: s3rver on a free port, files in a directory of the run's own.
+  const s3Dir = mkdtempSync(join(tmpdir(), 'storefront-s3-'));
+  const s3 = await startEmbeddedS3({
+    directory: s3Dir,
+    port: await freePort(),
+    buckets: [testServices.mediaBucket],
+  });
+  process.env.TEST_S3_ENDPOINT = s3.endpoint;
   (globalThis as { __testStores?: unknown }).__testStores = {
     stop: async () => {
-      await Promise.all([dynamo.stop(), cognito.stop(), aws.stop()]);
+      await Promise.all([dynamo.stop(), cognito.stop(), s3.stop(), aws.stop()]);
       rmSync(cognitoDir, { recursive: true, force: true });
+      rmSync(s3Dir, { recursive: true, force: true });
     },
   };
 
