@@ -9,28 +9,19 @@
  * in another receive lands in a second object, so queries de-duplicate by `id` (at least once).
  */
 import { createHash } from 'node:crypto';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from './s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsEndpoint, DomainEvent } from './domain-events';
 import { startQueueConsumer, type QueueConsumer } from './event-queue';
 import type { Logger } from './logger';
 
 /**
- * The S3 client of the analytics bucket. With an endpoint (the local emulator) requests are
- * path-style (`<endpoint>/<bucket>/<key>`): bucket host names do not resolve locally.
+ * The S3 client of the analytics bucket: the store's S3 client (common/s3.ts), path-style against
+ * an endpoint (the local emulator), the default provider chain on AWS.
  */
-export function createAnalyticsS3Client(aws: AwsEndpoint): S3Client {
-  return new S3Client({
-    region: aws.region,
-    ...(aws.endpoint
-      ? {
-          endpoint: aws.endpoint,
-          forcePathStyle: true,
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
-  });
-}
+export const createAnalyticsS3Client = (aws: AwsEndpoint): S3Client =>
+  createS3Client({ region: aws.region, endpoint: aws.endpoint });
 
 export const analyticsPrefix = 'events/';
 
