@@ -21,6 +21,7 @@ import { ResilientDataSource, type GatewayContext } from './datasource';
 import { Edge } from './edge';
 import { createGraphiqlHandler } from './graphiql';
 import { LimitChecker } from './limits';
+import { createLive, type Live } from './live';
 import { RateLimits } from './rate-limit';
 import { persistedQueryCache, TrustedDocuments, TrustedDocumentStore } from './trusted-documents';
 
@@ -64,6 +65,8 @@ export async function startGateway(
     stats: DocumentStats;
     /** The store's committed changes (cache purges, live updates listen here). */
     events: StoreEventSubscriber;
+    /** Live updates (subscriptions). */
+    live: Live;
   }
 > {
   // Apollo's anonymous usage reporting would call a host this store was not configured with.
@@ -161,6 +164,16 @@ export async function startGateway(
     }),
   );
 
+  const live = createLive({
+    settings: config.live,
+    edge,
+    trusted,
+    persistedQueries,
+    maxTokens: settings.maxTokens,
+    logger: logger.child({ component: 'live' }),
+    authenticator,
+    trustedProxyHops: config.trustedProxyHops,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
@@ -185,7 +198,7 @@ export async function startGateway(
         ? masked
         : { ...masked, message: masked.message.replace(SUGGESTION, '') };
     },
-    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin],
+    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin, live.plugin],
   });
   await apollo.start();
 
@@ -195,6 +208,7 @@ export async function startGateway(
     identitySecret: config.identitySecret,
     logger: logger.child({ component: 'store-events' }),
   });
+  live.start(apollo, events);
   const running = await startHttpServer({
     apollo,
     context: async (req) => ({ identity: await authenticator.authenticate(req) }),
@@ -207,11 +221,13 @@ export async function startGateway(
     routes: [
       ...(events.route ? [events.route] : []),
       corsRoute(settings.corsOrigins, ['/graphql']),
+      live.route,
       ...(settings.graphiql
         ? [createGraphiqlHandler({ endpoint: '/graphql', title: 'Storefront GraphQL' })]
         : []),
     ],
   });
+  live.attach(running.server);
   logger.info('gateway listening', {
     url: running.url,
     trustedDocuments: settings.trustedDocuments,
@@ -223,7 +239,9 @@ export async function startGateway(
     edge,
     stats,
     events,
+    live,
     close: async () => {
+      await live.close(); // subscriptions complete first: their clients reconnect elsewhere
       await running.close();
       for (const source of dataSources) source.close();
       await Promise.all([rateLimits?.close(), events.close()]);
