@@ -15,7 +15,7 @@ export interface LiveClient {
   /** How it ended: completed by the server, or the connection closed (with its code). */
   ended: Promise<{ completed: boolean; code: number | null }>;
   /** The n-th event (1-based), once it has come. */
-  event(n: number): Promise<FormattedExecutionResult<Record<string, unknown>>>;
+  event(n: number, patienceMs?: number): Promise<FormattedExecutionResult<Record<string, unknown>>>;
   /** Resolves once `predicate` holds, or the subscription has ended. */
   until(predicate: () => boolean): Promise<void>;
   /** The WebSocket, to pause it (a slow consumer); null for multipart. */
@@ -50,13 +50,18 @@ function collector() {
   const wake = () => {
     for (const w of waiters.splice(0)) w();
   };
-  const event = async (n: number) => {
+  /** Waits for the n-th event; says what did come if it does not within `patienceMs`. */
+  const event = async (n: number, patienceMs = 20_000) => {
+    const deadline = Date.now() + patienceMs;
     while (events.length < n) {
-      if (finished)
+      if (finished || Date.now() > deadline)
         throw new Error(
-          `ended after ${events.length} events: ${JSON.stringify({ events, errors })}`,
+          `event ${n} did not come: ${JSON.stringify({ finished, events, errors }).slice(0, 4_000)}`,
         );
-      await new Promise<void>((resolve) => waiters.push(resolve));
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 1_000);
+      });
     }
     return events[n - 1];
   };

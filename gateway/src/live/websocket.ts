@@ -101,14 +101,24 @@ function bind(
     });
     socket.ping();
   }, heartbeatMs);
+  let ended = false;
+  const end = (code: number, reason: string) => {
+    if (ended) return;
+    ended = true;
+    clearInterval(ping);
+    if (pong) clearTimeout(pong);
+    void closed(code, reason);
+  };
   const closed = graphqlWs.opened(
     {
       protocol: socket.protocol,
       send: (data) => {
         if (socket.readyState !== socket.OPEN) return;
         socket.send(data);
-        if (socket.bufferedAmount > maxBufferedBytes)
-          socket.close(CLOSE.slowConsumer, 'Slow consumer: events were not read');
+        if (socket.bufferedAmount <= maxBufferedBytes) return;
+        // Its subscriptions end now; the close frame waits behind what the client has not read.
+        socket.close(CLOSE.slowConsumer, 'Slow consumer: events were not read');
+        end(CLOSE.slowConsumer, 'Slow consumer');
       },
       close: (code, reason) => socket.close(code, reason),
       onMessage: (cb) =>
@@ -119,11 +129,7 @@ function bind(
     { socket, request },
   );
   socket.once('error', () => socket.terminate());
-  socket.once('close', (code: number, reason: Buffer) => {
-    clearInterval(ping);
-    if (pong) clearTimeout(pong);
-    void closed(code, reason.toString('utf8'));
-  });
+  socket.once('close', (code: number, reason: Buffer) => end(code, reason.toString('utf8')));
 }
 
 export interface WebSocketTransport {

@@ -1,0 +1,151 @@
+/**
+ * Live updates across gateway replicas and under a slow client: two gateways over one Redis both
+ * deliver a change; a subscriber that stops reading is cut off (4600) while another subscriber of
+ * the same selection gets every event.
+ */
+import { randomBytes } from 'node:crypto';
+import { parse } from 'graphql';
+import { createLogger } from '../common/logger';
+import { loadGatewayConfig } from '../gateway/src/config';
+import { startGateway } from '../gateway/src/server';
+import {
+  AdminInventorySetDocument,
+  AdminProductCreateDocument,
+  ProductStockDocument,
+} from '../schema/generated/operations';
+import { subscribe, subscribeWs, type LiveClient } from './support/live';
+import { cognito, testServices } from './support/services';
+import { execute, identitySecret, startStack, type Stack } from './support/stack';
+import { createUser, type TestUser } from './support/tokens';
+
+let stack: Stack;
+let second: Awaited<ReturnType<typeof startGateway>>;
+let admin: TestUser;
+const open: LiveClient[] = [];
+
+beforeAll(async () => {
+  [stack, admin] = await Promise.all([
+    startStack({ cache: 'memory', privateCatalog: true, events: 'redis' }),
+    createUser({ admin: true }),
+  ]);
+  // Another replica of the gateway, over the same subgraphs and the same Redis channel.
+  const url = (server: { port: number }) => `http://127.0.0.1:${server.port}/graphql`;
+  second = await startGateway(
+    loadGatewayConfig({
+      PORT: '0',
+      PRODUCT_SUBGRAPH_URL: url(stack.product),
+      ORDER_SUBGRAPH_URL: url(stack.order),
+      USER_SUBGRAPH_URL: url(stack.user),
+      CART_SUBGRAPH_URL: url(stack.cart),
+      SEARCH_SUBGRAPH_URL: url(stack.search),
+      INTERNAL_IDENTITY_SECRET: identitySecret,
+      COGNITO_USER_POOL_ID: cognito().userPoolId,
+      COGNITO_CLIENT_ID: cognito().clientId,
+      COGNITO_JWKS_URL: cognito().jwksUrl,
+      RATE_LIMIT_PER_ADDRESS: '0',
+      RATE_LIMIT_PER_SHOPPER: '0',
+      REDIS_URL: testServices.redisUrl,
+      STORE_EVENTS_CHANNEL: stack.eventsChannel ?? '',
+    }),
+    createLogger('test', { silent: true }),
+    { host: '127.0.0.1' },
+  );
+});
+afterEach(() => {
+  for (const client of open.splice(0)) client.close();
+});
+afterAll(async () => {
+  await second?.close();
+  await stack?.stop();
+});
+
+const auth = {
+  get authorization() {
+    return `Bearer ${admin.accessToken}`;
+  },
+};
+
+async function createProduct(quantity: number, description = 'A lamp on two gateways.') {
+  const sku = `SCALE-${randomBytes(4).toString('hex')}`;
+  const reply = await execute(
+    stack.gatewayUrl,
+    AdminProductCreateDocument,
+    {
+      input: {
+        title: `Scale Lamp ${sku}`,
+        description,
+        categorySlug: 'headphones',
+        variants: [{ sku, title: 'Default', price: '10.00', quantity }],
+      },
+    },
+    { authorization: auth.authorization },
+  );
+  const product = reply.data?.productCreate.product;
+  if (!product) throw new Error(`no product: ${JSON.stringify(reply)}`);
+  return { productId: product.id, variantId: product.variants[0].id };
+}
+
+const setStock = (variantId: string, quantity: number) =>
+  execute(
+    stack.gatewayUrl,
+    AdminInventorySetDocument,
+    { variantId, quantity },
+    { authorization: auth.authorization },
+  );
+
+const stockOf = (event: LiveClient['events'][number]) =>
+  (event.data?.productStockChanged as { variants: { quantityAvailable: number }[] }).variants[0]
+    .quantityAvailable;
+
+it('delivers a change to subscribers of two gateways over one Redis', async () => {
+  const { productId, variantId } = await createProduct(4);
+  const secondUrl = `http://127.0.0.1:${second.port}/graphql`;
+  const clients = [
+    subscribe('websocket', stack.gatewayUrl, ProductStockDocument, { variables: { productId } }),
+    subscribe('multipart', secondUrl, ProductStockDocument, { variables: { productId } }),
+    subscribe('websocket', secondUrl, ProductStockDocument, { variables: { productId } }),
+  ];
+  open.push(...clients);
+  await Promise.all(clients.map((c) => c.event(1)));
+  expect((await setStock(variantId, 9)).data?.inventorySet.userErrors).toEqual([]);
+  await Promise.all(clients.map((c) => c.event(2)));
+  expect(clients.map((c) => c.events.map(stockOf))).toEqual([
+    [4, 9],
+    [4, 9],
+    [4, 9],
+  ]);
+});
+
+it('cuts off a subscriber that stops reading, and keeps serving the others', async () => {
+  // Large events (ten copies of a 10 kB description), so the slow client's buffers fill fast.
+  const { productId, variantId } = await createProduct(1, 'x'.repeat(10_000));
+  const aliases = Array.from({ length: 10 }, (_, i) => `d${i}: description`).join(' ');
+  const query = `subscription Big($productId: ID!) {
+    productStockChanged(productId: $productId) { ${aliases} variants { quantityAvailable } }
+  }`;
+  const document = parse(query);
+  const slow = subscribeWs(stack.gatewayUrl, document, { query, variables: { productId } });
+  const fast = subscribeWs(stack.gatewayUrl, document, { query, variables: { productId } });
+  open.push(slow, fast);
+  await Promise.all([slow.event(1), fast.event(1)]);
+  slow.socket?.pause();
+  let cutOff = false;
+  void slow.ended.then(() => (cutOff = true));
+  const gatewayCount = () => stack.gateway.live.count();
+  expect(gatewayCount()).toBe(2);
+  const sent: number[] = [1];
+  // Bounded: far more than a paused client's buffers hold at 100 kB an event.
+  for (let quantity = 2; quantity <= 300 && gatewayCount() > 1; quantity++) {
+    expect((await setStock(variantId, quantity)).data?.inventorySet.userErrors).toEqual([]);
+    sent.push(quantity);
+    await fast.event(sent.length);
+  }
+  // The gateway let the slow subscriber go; the fast one got every change, in order.
+  expect(gatewayCount()).toBe(1);
+  expect(fast.events.map(stockOf)).toEqual(sent);
+  slow.socket?.resume();
+  expect((await slow.ended).code).toBe(4600);
+  expect(cutOff).toBe(true);
+  // What it had been sent before the cut, in order, and nothing after it.
+  expect(slow.events.map(stockOf)).toEqual(sent.slice(0, slow.events.length));
+});
