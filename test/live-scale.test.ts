@@ -4,7 +4,7 @@
  * the same selection gets every event.
  */
 import { randomBytes } from 'node:crypto';
-import { parse } from 'graphql';
+import { parse, print } from 'graphql';
 import { createLogger } from '../common/logger';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { startGateway } from '../gateway/src/server';
@@ -54,8 +54,9 @@ beforeAll(async () => {
 afterEach(() => {
   for (const client of open.splice(0)) client.close();
 });
+let secondClosed = false;
 afterAll(async () => {
-  await second?.close();
+  if (!secondClosed) await second?.close();
   await stack?.stop();
 });
 
@@ -148,4 +149,34 @@ it('cuts off a subscriber that stops reading, and keeps serving the others', asy
   expect(cutOff).toBe(true);
   // What it had been sent before the cut, in order, and nothing after it.
   expect(slow.events.map(stockOf)).toEqual(sent.slice(0, slow.events.length));
+});
+
+it('answers a subscription sent as a plain request with 400', async () => {
+  const response = await fetch(stack.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: print(ProductStockDocument),
+      variables: { productId: 'any' },
+    }),
+  });
+  expect(response.status).toBe(400);
+  const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+  expect(body.errors.map((e) => e.extensions.code)).toEqual(['BAD_REQUEST']);
+});
+
+it('completes every subscription when the gateway shuts down, then closes (1001)', async () => {
+  const { productId } = await createProduct(2);
+  const secondUrl = `http://127.0.0.1:${second.port}/graphql`;
+  const ws = subscribe('websocket', secondUrl, ProductStockDocument, { variables: { productId } });
+  const multipart = subscribe('multipart', secondUrl, ProductStockDocument, {
+    variables: { productId },
+  });
+  open.push(ws, multipart);
+  await Promise.all([ws.event(1), multipart.event(1)]);
+  expect(second.live.count()).toBe(2);
+  secondClosed = true;
+  await second.close();
+  expect(await ws.ended).toEqual({ completed: true, code: 1001 });
+  expect(await multipart.ended).toEqual({ completed: true, code: null });
 });

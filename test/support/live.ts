@@ -115,7 +115,7 @@ export function subscribeWs(
       c.wake();
     } else if (message.type === 'complete') {
       completed = true;
-      socket.close(1000);
+      c.wake();
     } else if (message.type === 'ping') {
       socket.send(JSON.stringify({ type: 'pong' }));
     }
