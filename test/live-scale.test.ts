@@ -13,7 +13,8 @@ import {
   AdminProductCreateDocument,
   ProductStockDocument,
 } from '../schema/generated/operations';
-import { subscribe, subscribeWs, type LiveClient } from './support/live';
+import WebSocket from 'ws';
+import { subscribe, subscribeWs, wsUrl, type LiveClient } from './support/live';
 import { cognito, testServices } from './support/services';
 import { execute, identitySecret, startStack, type Stack } from './support/stack';
 import { createUser, type TestUser } from './support/tokens';
@@ -179,4 +180,47 @@ it('completes every subscription when the gateway shuts down, then closes (1001)
   await second.close();
   expect(await ws.ended).toEqual({ completed: true, code: 1001 });
   expect(await multipart.ended).toEqual({ completed: true, code: null });
+});
+
+it('refuses a subscription beyond the most one connection may hold', async () => {
+  const { productId } = await createProduct(2);
+  const socket = new WebSocket(wsUrl(stack.gatewayUrl), 'graphql-transport-ws');
+  const replies = new Map<string, string[]>();
+  let acked: () => void = () => undefined;
+  const ack = new Promise<void>((resolve) => (acked = resolve));
+  socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+  socket.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString('utf8')) as {
+      id?: string;
+      type: string;
+      payload?: { extensions?: { code?: string } }[];
+    };
+    if (message.type === 'connection_ack') acked();
+    if (!message.id) return;
+    const seen = replies.get(message.id) ?? [];
+    seen.push(
+      message.type === 'error' ? String(message.payload?.[0]?.extensions?.code) : message.type,
+    );
+    replies.set(message.id, seen);
+  });
+  try {
+    await ack;
+    const limit = 25; // LIVE_MAX_PER_CONNECTION's default
+    for (let i = 1; i <= limit + 1; i++)
+      socket.send(
+        JSON.stringify({
+          id: String(i),
+          type: 'subscribe',
+          payload: { query: print(ProductStockDocument), variables: { productId } },
+        }),
+      );
+    const deadline = Date.now() + 20_000;
+    while (replies.size < limit + 1 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const codes = [...replies.values()].map((r) => r[0]);
+    expect(codes.filter((c) => c === 'next')).toHaveLength(limit);
+    expect(codes.filter((c) => c === 'SUBSCRIPTION_LIMIT')).toHaveLength(1);
+  } finally {
+    socket.close();
+  }
 });

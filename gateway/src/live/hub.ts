@@ -199,8 +199,8 @@ export class Group {
       }
     } finally {
       this.running = false;
-      this.backlog.length = this.subscribers.size === 0 ? 0 : this.backlog.length;
-      if (this.backlog.length > 0) void this.drain();
+      if (this.subscribers.size === 0) this.backlog.length = 0;
+      else if (this.backlog.length > 0) void this.drain();
     }
   }
 }
