@@ -16,6 +16,8 @@ import {
   OrderStatusDocument,
   ProductStockDocument,
 } from '../schema/generated/operations';
+import { projectPath } from '../common/paths';
+import { buildManifest } from '../gateway/src/trusted-documents';
 import { subscribe, type LiveClient, type Transport } from './support/live';
 import { execute, startStack, type Stack } from './support/stack';
 import { claimsOf, createUser, mint, type TestUser } from './support/tokens';
@@ -207,6 +209,24 @@ describe.each(['websocket', 'multipart'] as Transport[])('live updates over %s',
       number: order.number,
       status: 'PAID',
     });
+  });
+
+  it('runs the registered document sent by its id', async () => {
+    const { productId } = await createProduct(4);
+    const id = buildManifest(projectPath('schema', 'operations')).operations.find(
+      (o) => o.name === 'ProductStock',
+    )?.id;
+    const client = live(ProductStockDocument, {
+      variables: { productId },
+      documentId: `sha256:${id}`,
+    });
+    expect(quantities({ ...client, events: [await client.event(1)] })).toEqual([4]);
+    const unknown = live(ProductStockDocument, {
+      variables: { productId },
+      documentId: `sha256:${'0'.repeat(64)}`,
+    });
+    await unknown.until(() => unknown.errors.length > 0);
+    expect(unknown.errors.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
   });
 
   it('ends the subscription when its token expires', async () => {

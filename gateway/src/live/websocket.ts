@@ -270,6 +270,15 @@ export function serveWebSocket(
     subscribe: (args) => (args.contextValue as { subscriber: Subscriber }).subscriber,
     // Results are already formatted (masked) by the gateway: sent as they are.
     onNext: (_ctx, _id, _payload, _args, result) => result,
+    // A registered document may be sent by its id alone; the protocol wants `query`, so a
+    // subscribe message without one gets an empty one (the id then names the document).
+    jsonMessageReviver(key, value: unknown) {
+      if (key !== '' || typeof value !== 'object' || value === null) return value;
+      const message = value as { type?: unknown; payload?: Record<string, unknown> };
+      if (message.type === 'subscribe' && message.payload && message.payload.query === undefined)
+        message.payload.query = '';
+      return value;
+    },
     onClose: (ctx) => {
       const connection = connections.get(ctx.extra.socket);
       if (!connection) return;
