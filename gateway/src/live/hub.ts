@@ -35,7 +35,7 @@ type Ending = { reason: 'overflow' | 'ended' | 'refused'; errors?: GraphQLError[
 
 /** One subscription: an async iterator of its events, with a bounded buffer. */
 export class Subscriber implements AsyncIterableIterator<LiveResult> {
-  private readonly buffer: LiveResult[] = [];
+  private buffer: { result: LiveResult; text: string }[] = [];
   private waiting: ((result: IteratorResult<LiveResult>) => void) | null = null;
   private finished = false;
   /** The group's event queries up to this one are older than this subscriber's first event. */
@@ -63,7 +63,15 @@ export class Subscriber implements AsyncIterableIterator<LiveResult> {
    */
   push(result: LiveResult, text: string, first = false): void {
     if (this.finished) return;
-    if (!first && text === this.last) return;
+    if (first) {
+      // Events that came while the first query ran and show the same state are not news.
+      let i = 0;
+      while (i < this.buffer.length && this.buffer[i].text === text) i++;
+      this.buffer = [{ result, text }, ...this.buffer.slice(i)];
+      this.last = this.buffer[this.buffer.length - 1].text;
+      return;
+    }
+    if (text === this.last) return;
     this.last = text;
     if (this.waiting) {
       const resolve = this.waiting;
@@ -71,8 +79,7 @@ export class Subscriber implements AsyncIterableIterator<LiveResult> {
       resolve({ value: result, done: false });
       return;
     }
-    if (first) this.buffer.unshift(result);
-    else this.buffer.push(result);
+    this.buffer.push({ result, text });
     if (this.buffer.length > this.maxBuffer) this.end({ reason: 'overflow' });
   }
 
@@ -88,8 +95,8 @@ export class Subscriber implements AsyncIterableIterator<LiveResult> {
   }
 
   next(): Promise<IteratorResult<LiveResult>> {
-    const value = this.buffer.shift();
-    if (value) return Promise.resolve({ value, done: false });
+    const entry = this.buffer.shift();
+    if (entry) return Promise.resolve({ value: entry.result, done: false });
     if (this.finished) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
