@@ -153,6 +153,22 @@ export const errors = {
     'A signed webhook delivery whose body is not what the endpoint takes (400), or that names an order or charge it cannot apply to (422).',
     (message: string) => ({ message }),
   ),
+  // Live updates (subscriptions at the gateway).
+  notFound: define(
+    'NOT_FOUND',
+    'A subscription follows a product or an order that does not exist.',
+    (message: string) => ({ message }),
+  ),
+  subscriptionLimit: define(
+    'SUBSCRIPTION_LIMIT',
+    'The connection or the client address already holds as many subscriptions as allowed.',
+    (message: string) => ({ message }),
+  ),
+  slowConsumer: define(
+    'SLOW_CONSUMER',
+    'The client did not read its events as fast as they came; the subscription was ended.',
+    (message: string) => ({ message }),
+  ),
 };
 
 /** Every registered code and what it means. */

@@ -3,7 +3,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { Kind, parse, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+import {
+  buildSchema,
+  createResolversMap,
+  type BuildSchemaOptions,
+  type PubSub,
+} from 'type-graphql';
+import { errors } from './errors';
 
 /** A resolver class of a subgraph: constructed once, with the subgraph's services. */
 export type ResolverClass<TServices> = new (services: TServices) => object;
@@ -21,6 +27,18 @@ export interface FederatedSchemaOptions<TServices> {
   services?: TServices;
   references?: (services: TServices) => ReferenceResolvers;
 }
+
+/**
+ * A subgraph declares subscription fields (so they compose into the supergraph) but never runs
+ * them: the gateway serves subscriptions itself. type-graphql wants a PubSub for any
+ * `@Subscription`; this one refuses.
+ */
+const gatewayServedPubSub: PubSub = {
+  publish: () => undefined,
+  subscribe: () => {
+    throw errors.badRequest('Subscriptions are served by the gateway, at its /graphql.');
+  },
+};
 
 const federationLink = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
 
@@ -42,11 +60,16 @@ export async function buildFederatedSchema<TServices>(
       },
     },
     skipCheck: true,
+    pubSub: gatewayServedPubSub,
   });
   const referenceResolvers =
     services === undefined || !options.references ? {} : options.references(services);
   describeRootType(schema.getQueryType(), 'The entry points for reading the store.');
   describeRootType(schema.getMutationType(), 'The entry points for changing the store.');
+  describeRootType(
+    schema.getSubscriptionType(),
+    'Live updates, served by the gateway over WebSocket (graphql-transport-ws) and multipart HTTP.',
+  );
   const typeDefs = parse(`${federationLink}\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, fields] of Object.entries(referenceResolvers)) {

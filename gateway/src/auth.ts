@@ -77,7 +77,17 @@ export class Authenticator {
     // Node keeps the first of repeated Authorization headers; which one a proxy honoured is
     // unknowable, so two of them are refused rather than guessed at.
     if ((req.headersDistinct.authorization?.length ?? 0) > 1) throw unauthenticated();
-    const header = req.headers.authorization;
+    return this.authenticateHeader(req.headers.authorization, clientIp);
+  }
+
+  /**
+   * The same checks for an `Authorization` value that did not come as an HTTP header (a
+   * WebSocket's `connection_init` payload): none is anonymous, a bad one UNAUTHENTICATED.
+   */
+  async authenticateHeader(
+    header: string | undefined,
+    clientIp: string | null,
+  ): Promise<RequestIdentity> {
     if (header === undefined || header === '') return { viewer: { kind: 'anonymous' }, clientIp };
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());
     if (!match) throw unauthenticated();

@@ -2,6 +2,7 @@ import { env, loadConfig, type Setting } from '../../common/config';
 import { projectPath } from '../../common/paths';
 import { storeEventSettings } from '../../common/store-events';
 import { subgraphRegistry, subgraphUrlSetting } from '../../subgraphs/registry';
+import { liveSettings } from './live/settings';
 
 const subgraphUrls = Object.fromEntries(
   subgraphRegistry.map((s) => [s.name, subgraphUrlSetting(s.name)]),
@@ -72,6 +73,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
     ...loadConfig(gatewaySettings, source),
     subgraphUrls: loadConfig(subgraphUrls, source),
     production,
+    live: loadConfig(liveSettings, source),
     edge: {
       ...edge,
       manifests: edge.manifests

@@ -150,7 +150,10 @@ function contentSecurityPolicy(endpoint: string): string {
 function bootScript(endpoint: string): string {
   return `'use strict';
 (function () {
-  var fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)} });
+  var url = ${JSON.stringify(endpoint)};
+  // Subscriptions go over a WebSocket (graphql-ws) to the same endpoint.
+  var subscriptionUrl = new URL(url, location.href).href.replace(/^http/, 'ws');
+  var fetcher = GraphiQL.createFetcher({ url: url, subscriptionUrl: subscriptionUrl });
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(
     React.createElement(GraphiQL, {

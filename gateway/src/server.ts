@@ -22,6 +22,7 @@ import { ResilientDataSource, type GatewayContext } from './datasource';
 import { Edge } from './edge';
 import { createGraphiqlHandler } from './graphiql';
 import { LimitChecker } from './limits';
+import { createLive, type Live } from './live';
 import { RateLimits } from './rate-limit';
 import { persistedQueryCache, TrustedDocuments, TrustedDocumentStore } from './trusted-documents';
 
@@ -65,6 +66,8 @@ export async function startGateway(
     stats: DocumentStats;
     /** The store's committed changes (cache purges, live updates listen here). */
     events: StoreEventSubscriber;
+    /** Live updates (subscriptions). */
+    live: Live;
   }
 > {
   // Apollo's anonymous usage reporting would call a host this store was not configured with.
@@ -162,6 +165,16 @@ export async function startGateway(
     }),
   );
 
+  const live = createLive({
+    settings: config.live,
+    edge,
+    trusted,
+    persistedQueries,
+    maxTokens: settings.maxTokens,
+    logger: logger.child({ component: 'live' }),
+    authenticator,
+    trustedProxyHops: config.trustedProxyHops,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
@@ -186,7 +199,7 @@ export async function startGateway(
         ? masked
         : { ...masked, message: masked.message.replace(SUGGESTION, '') };
     },
-    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin],
+    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin, live.plugin],
   });
   await apollo.start();
 
@@ -196,6 +209,7 @@ export async function startGateway(
     identitySecret: config.identitySecret,
     logger: logger.child({ component: 'store-events' }),
   });
+  live.start(apollo, events);
   const running = await startHttpServer({
     apollo,
     context: async (req) => ({ identity: await authenticator.authenticate(req) }),
@@ -209,11 +223,13 @@ export async function startGateway(
       ...(events.route ? [events.route] : []),
       webhookForwardRoute(config.subgraphUrls.order),
       corsRoute(settings.corsOrigins, ['/graphql']),
+      live.route,
       ...(settings.graphiql
         ? [createGraphiqlHandler({ endpoint: '/graphql', title: 'Storefront GraphQL' })]
         : []),
     ],
   });
+  live.attach(running.server);
   logger.info('gateway listening', {
     url: running.url,
     trustedDocuments: settings.trustedDocuments,
@@ -225,7 +241,9 @@ export async function startGateway(
     edge,
     stats,
     events,
+    live,
     close: async () => {
+      await live.close(); // subscriptions complete first: their clients reconnect elsewhere
       await running.close();
       for (const source of dataSources) source.close();
       await Promise.all([rateLimits?.close(), events.close()]);

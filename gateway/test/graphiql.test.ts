@@ -98,7 +98,10 @@ describe('createGraphiqlHandler', () => {
     const boot = pageAssets(page.body).find((url) => url.includes('/boot.'));
     expect(boot).toBeDefined();
     const res = await request(boot ?? '');
-    expect(res.body).toContain('GraphiQL.createFetcher({ url: "/graphql" })');
+    expect(res.body).toContain('var url = "/graphql";');
+    expect(res.body).toContain(
+      'GraphiQL.createFetcher({ url: url, subscriptionUrl: subscriptionUrl })',
+    );
   });
 
   it('answers conditional requests with 304', async () => {

@@ -14,7 +14,9 @@ import {
   Resolver,
   Root,
   Directive,
+  Subscription,
 } from 'type-graphql';
+import { errors } from '../../../../common/errors';
 import { Money } from '../../../../common/money';
 import type {
   Order as OrderRecord,
@@ -355,7 +357,52 @@ export const referenceResolvers = ({ inventory, orders }: OrderServices) => ({
   },
 });
 
+/**
+ * Live updates. The fields are declared here, where stock and orders live, so they compose into
+ * the supergraph; the gateway serves them (gateway/src/live/): on each committed change it
+ * resolves the subscriber's selection through the supergraph as a query (`product(id)`,
+ * `order(id)`). A subgraph never runs a subscription itself.
+ */
+@Resolver()
+export class LiveUpdatesResolver {
+  @Subscription(() => Product, {
+    subscribe: servedByTheGateway,
+    description:
+      "A product's stock as it changes: its current state first, then once per committed change (a sale, a cancel, the back office setting stock, a catalog edit), in commit order. Anyone may subscribe.",
+  })
+  productStockChanged(
+    @Arg('productId', () => ID, { description: 'The product to follow.' }) _productId: string,
+  ): Product {
+    throw servedByTheGateway();
+  }
+
+  @Subscription(() => Order, {
+    subscribe: servedByTheGateway,
+    description:
+      'An order as its status changes: its current state first, then once per committed change (fulfilled, cancelled, refunded), in commit order. Its owner and admins only (anyone else gets FORBIDDEN or UNAUTHENTICATED and no events); a guest order, whoever holds its id.',
+  })
+  orderStatusChanged(
+    @Arg('id', () => ID, { description: 'The order to follow.' }) _id: string,
+  ): Order {
+    throw servedByTheGateway();
+  }
+
+  @Subscription(() => Order, {
+    subscribe: servedByTheGateway,
+    description:
+      "The back office's live order feed: the newest order first (none while the store has no order), then every order as it is placed. Admins only.",
+  })
+  orderPlaced(): Order {
+    throw servedByTheGateway();
+  }
+}
+
+function servedByTheGateway(): never {
+  throw errors.badRequest('Subscriptions are served by the gateway, at its /graphql.');
+}
+
 export const resolvers = [
+  LiveUpdatesResolver,
   ProductStockResolver,
   VariantStockResolver,
   InventoryMutationResolver,
