@@ -1,10 +1,12 @@
 /** Entry point of the product service: `node dist/subgraphs/product/src/main.js`. */
+import '../../../common/tracing-init';
 import { ensureTable } from './catalog.table';
 import 'reflect-metadata';
 import { createSharedCache } from '../../../common/cache';
 import { runMain } from '../../../common/config';
 import { createDynamoClient } from '../../../common/dynamo';
 import { createLogger } from '../../../common/logger';
+import { startObservability } from '../../../common/observability';
 import { createStoreEventPublisher } from '../../../common/store-events';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
@@ -16,6 +18,7 @@ import { orderServiceStockWriter } from './order.client';
 runMain(async () => {
   const config = loadProductConfig();
   const logger = createLogger('product');
+  const { accessLog } = await startObservability('product', logger);
   const dynamo = createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region });
   if (config.createTables) await ensureTable({ client: dynamo, name: config.table });
   const cache = createSharedCache(config.redisUrl, logger);
@@ -55,6 +58,7 @@ runMain(async () => {
     port: config.port,
     identitySecret: config.identitySecret,
     logger,
+    accessLog,
     onClose: async () => {
       await catalogEvents.stop();
       await Promise.all([cache.close(), events.close()]);
