@@ -157,3 +157,19 @@ it("puts the request's trace id on every other line logged while handling it", a
     await gateway.close();
   }
 });
+
+it('lets browser clients send traceparent and x-request-id, and read x-request-id', async () => {
+  const preflight = await fetch(stack.gatewayUrl, {
+    method: 'OPTIONS',
+    headers: {
+      origin: 'http://localhost:3000',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type, traceparent, x-request-id',
+    },
+  });
+  expect(preflight.status).toBe(204);
+  const allowed = preflight.headers.get('access-control-allow-headers') ?? '';
+  for (const header of ['traceparent', 'tracestate', 'x-request-id'])
+    expect(allowed.split(', ')).toContain(header);
+  expect(preflight.headers.get('access-control-expose-headers')).toContain('x-request-id');
+});
