@@ -3,7 +3,7 @@
  * server span through its calls to the subgraphs to their PostgreSQL, DynamoDB and Redis spans.
  * The services run in a child process with the real instrumentations and an in-memory exporter.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { projectPath } from '../common/paths';
 import { post, registered } from './support/edge';
 
@@ -118,3 +118,22 @@ it('records one trace from the gateway through the subgraphs to PostgreSQL, Dyna
     });
   }
 }, 60_000);
+
+it('loads neither the SDK nor an instrumentation when no OTLP endpoint is set', () => {
+  const { OTEL_EXPORTER_OTLP_ENDPOINT: _endpoint, ...environment } = process.env;
+  const loaded = execFileSync(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-e',
+      `require('./common/tracing-init');
+       require('./gateway/src/server');
+       require('./common/subgraph');
+       const names = Object.keys(require.cache).filter((k) => /@opentelemetry[\\\\/](sdk-node|instrumentation)/.test(k));
+       process.stdout.write(JSON.stringify(names));`,
+    ],
+    { cwd: projectPath(), env: environment, encoding: 'utf8' },
+  );
+  expect(JSON.parse(loaded)).toEqual([]);
+});
