@@ -10,16 +10,20 @@
 # The `runtime` stage (the last, so the default) holds the services only: no embedded stores, no seed, no
 # tests, no development dependencies. The `tools` stage adds the local stand-ins and the seed
 # that docker-compose runs beside the services (dist/scripts/*).
+#
+# Every service serves /healthz and /readyz on PORT and its metrics on METRICS_PORT (9400 the
+# gateway, 9401-9405 the subgraphs; deploy/ sets it). On SIGTERM it stops taking requests,
+# finishes those in flight (and ends live subscriptions), then exits (common/shutdown.ts).
 
-FROM node:20-bookworm-slim AS base
-# npm 11 applies package.json#allowScripts (the npm bundled with Node 20 ignores it).
+FROM node:22-bookworm-slim AS base
+# npm 11 applies package.json#allowScripts (the npm bundled with Node 22 may not).
 ARG NPM_VERSION=11
 RUN npm install -g npm@${NPM_VERSION} --no-audit --no-fund && npm cache clean --force
 WORKDIR /app
 
 FROM base AS build
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
@@ -38,17 +42,21 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 COPY --from=production-dependencies /app/node_modules ./node_modules
 # The services' compiled code, and what they read at run time from the project root (the folder
-# holding package.json): the gateway's supergraph and the subgraphs' SQL migrations.
+# holding package.json): the gateway's supergraph and trusted documents, the subgraphs' SQL
+# migrations.
 COPY --from=build /app/dist/common ./dist/common
 COPY --from=build /app/dist/gateway/src ./dist/gateway/src
 COPY --from=build /app/dist/subgraphs ./dist/subgraphs
 COPY --from=build /app/schema/supergraph.graphql ./schema/supergraph.graphql
+COPY --from=build /app/schema/persisted-operations.json ./schema/persisted-operations.json
 COPY --from=build /app/subgraphs/order/migrations ./subgraphs/order/migrations
 COPY --from=build /app/subgraphs/user/migrations ./subgraphs/user/migrations
 COPY --from=build /app/subgraphs/search/migrations ./subgraphs/search/migrations
 
+# The image's unprivileged user (uid 1000), never root.
 USER node
-EXPOSE 4000
+EXPOSE 4000 9400
+STOPSIGNAL SIGTERM
 # Liveness only (/readyz also checks the service's stores). PORT is what the service listens on.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -6,6 +6,7 @@
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger';
+import { measuredCache } from './store-metrics';
 
 export interface SharedCache {
   /** Values for `keys`, in key order; `null` for a miss. */
@@ -58,7 +59,7 @@ export function createRedisCache(options: RedisCacheOptions): SharedCache {
   const report = throttled(options.logger);
   client.on('error', (error) => report('connection', error));
   const breaker = { openUntil: 0, retryAfterMs: options.retryAfterMs ?? 1_000 };
-  return redisView(client, '', report, breaker, true);
+  return measuredCache(redisView(client, '', report, breaker, true), 'redis');
 }
 
 /**
@@ -139,7 +140,7 @@ function redisView(
 
 export function createMemoryCache(options: { maxEntries?: number } = {}): SharedCache {
   const store = new LRUCache<string, string>({ max: options.maxEntries ?? 50_000 });
-  return memoryView(store, '');
+  return measuredCache(memoryView(store, ''), 'memory');
 }
 
 function memoryView(store: LRUCache<string, string>, prefix: string): SharedCache {

@@ -11,6 +11,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { measureDynamo } from './store-metrics';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -60,7 +61,7 @@ export interface DynamoSettings {
 }
 
 export function createDynamoClient(settings: DynamoSettings): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     region: settings.region,
     ...(settings.endpoint
       ? {
@@ -73,6 +74,8 @@ export function createDynamoClient(settings: DynamoSettings): DynamoDBClient {
       : {}),
     maxAttempts: 3,
   });
+  measureDynamo(client);
+  return client;
 }
 
 /** BatchGetItem takes at most 100 keys a request; BatchWriteItem at most 25 requests. */

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { noteErrorCode, type RequestObserver } from './access-log';
 import type { ErrorCode } from './errors';
 
 /** Handles a request and returns true, or returns false to let the next route try. */
@@ -49,6 +50,8 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   checks?: Check[];
   routes?: Route[];
   maxBodyBytes?: number;
+  /** Runs around each request: its scope, access log line and metrics (common/access-log.ts). */
+  observe?: RequestObserver;
 }
 
 export interface RunningServer {
@@ -196,6 +199,7 @@ export async function startHttpServer<TContext extends BaseContext>(
   };
 
   const maxHeaders = options.maxHeaders;
+  const observe = options.observe;
   // While closing, every answer ends its connection: Node's server.close() waits for kept-alive
   // connections, and a client that keeps sending on one (a poller) would hold it open forever.
   let closing = false;
@@ -214,18 +218,22 @@ export async function startHttpServer<TContext extends BaseContext>(
       if (path === graphqlPath) return handleGraphQL(req, res);
       sendJson(res, 404, { error: 'not found' });
     };
-    handle().catch((error: unknown) => {
-      const known = error instanceof HttpError;
-      const status = known ? error.status : 500;
-      const message = known ? error.message : 'Internal server error';
-      const code = known ? error.code : 'INTERNAL_SERVER_ERROR';
-      if (!res.headersSent) {
-        const headers = known ? error.headers : {};
-        sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
-      } else {
-        res.destroy();
-      }
-    });
+    const run = () =>
+      handle().catch((error: unknown) => {
+        const known = error instanceof HttpError;
+        const status = known ? error.status : 500;
+        const message = known ? error.message : 'Internal server error';
+        const code = known ? error.code : 'INTERNAL_SERVER_ERROR';
+        noteErrorCode(code);
+        if (!res.headersSent) {
+          const headers = known ? error.headers : {};
+          sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+        } else {
+          res.destroy();
+        }
+      });
+    if (observe) observe(req, res, run);
+    else void run();
   });
   // Longer than a load balancer's idle timeout, so it never reuses a connection we just closed.
   server.keepAliveTimeout = 65_000;

@@ -1,9 +1,16 @@
-/** Structured logs: one JSON object per line, or a readable line when writing to a terminal. */
+/**
+ * Structured logs with pino: one JSON object per line (`time`, `level`, `service`, `message`, the
+ * fields), or a readable line when writing to a terminal. Every line written while a request is
+ * handled carries its `traceId` and `requestId` (common/request-scope.ts), so a log search by
+ * trace id finds every service's lines of one request.
+ */
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { currentScope, currentTraceId } from './request-scope';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
-const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const levels: readonly string[] = ['debug', 'info', 'warn', 'error'];
 
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
@@ -13,47 +20,93 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
+export interface LoggerOptions {
+  level?: LogLevel;
+  silent?: boolean;
+  base?: LogFields;
+  /** Where the lines go instead of stdout (warn and error: stderr), one JSON object a line. */
+  destination?: { write(line: string): void };
+}
+
 function levelFromEnv(): LogLevel {
   const raw = (process.env.LOG_LEVEL ?? '').toLowerCase();
   if (raw === 'silent') return 'error';
-  return raw in rank ? (raw as LogLevel) : 'info';
+  return levels.includes(raw) ? (raw as LogLevel) : 'info';
 }
 
-function serialise(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  return value;
-}
-
-export function createLogger(
-  service: string,
-  options: { level?: LogLevel; silent?: boolean; base?: LogFields } = {},
-): Logger {
-  const threshold = rank[options.level ?? levelFromEnv()];
-  const silent = options.silent ?? process.env.LOG_LEVEL === 'silent';
-  const pretty = process.stdout.isTTY === true;
-  const base = options.base ?? {};
-
-  const write = (level: LogLevel, message: string, fields: LogFields = {}) => {
-    if (silent || rank[level] < threshold) return;
-    const all: LogFields = { ...base, ...fields };
-    const stream = level === 'error' || level === 'warn' ? process.stderr : process.stdout;
-    if (pretty) {
-      const extra = Object.entries(all)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(serialise(v))}`)
-        .join(' ');
-      stream.write(`${level.padEnd(5)} [${service}] ${message}${extra ? ` ${extra}` : ''}\n`);
-      return;
+/** Errors keep their name and message; a stack goes only where a caller puts one on purpose. */
+function serialise(fields: LogFields | undefined): LogFields | undefined {
+  if (!fields) return undefined;
+  let copy: LogFields | undefined;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value instanceof Error) {
+      copy ??= { ...fields };
+      copy[key] = { name: value.name, message: value.message };
     }
-    const record: LogFields = { time: new Date().toISOString(), level, service, message };
-    for (const [k, v] of Object.entries(all)) record[k] = serialise(v);
-    stream.write(`${JSON.stringify(record)}\n`);
-  };
+  }
+  return copy ?? fields;
+}
 
+/** A readable line per record, for a developer's terminal. */
+function prettyStream(out: NodeJS.WriteStream): DestinationStream {
   return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-    child: (fields) => createLogger(service, { ...options, base: { ...base, ...fields } }),
+    write(line: string) {
+      const { time: _time, level, service, message, ...rest } = JSON.parse(line) as LogFields;
+      const extra = Object.entries(rest)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      out.write(
+        `${String(level).padEnd(5)} [${String(service)}] ${String(message)}${extra ? ` ${extra}` : ''}\n`,
+      );
+    },
   };
+}
+
+function destinationFor(options: LoggerOptions): DestinationStream {
+  if (options.destination) return options.destination;
+  const pretty = process.stdout.isTTY === true;
+  const stdout = pretty ? prettyStream(process.stdout) : pino.destination({ dest: 1, sync: true });
+  const stderr = pretty ? prettyStream(process.stderr) : pino.destination({ dest: 2, sync: true });
+  // Warnings and errors go to stderr only.
+  return pino.multistream(
+    [
+      { level: 'debug', stream: stdout },
+      { level: 'warn', stream: stderr },
+    ],
+    { dedupe: true },
+  );
+}
+
+/** The request's ids on every line written while it is handled. */
+function mixin(): LogFields {
+  const scope = currentScope();
+  const traceId = currentTraceId();
+  if (!scope) return traceId ? { traceId } : {};
+  return { traceId, requestId: scope.requestId };
+}
+
+function wrap(logger: PinoLogger): Logger {
+  return {
+    debug: (m, f) => logger.debug(serialise(f) ?? {}, m),
+    info: (m, f) => logger.info(serialise(f) ?? {}, m),
+    warn: (m, f) => logger.warn(serialise(f) ?? {}, m),
+    error: (m, f) => logger.error(serialise(f) ?? {}, m),
+    child: (fields) => wrap(logger.child(serialise(fields) ?? {})),
+  };
+}
+
+export function createLogger(service: string, options: LoggerOptions = {}): Logger {
+  const silent = options.silent ?? process.env.LOG_LEVEL === 'silent';
+  const logger = pino(
+    {
+      level: silent ? 'silent' : (options.level ?? levelFromEnv()),
+      base: { service },
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin,
+    },
+    destinationFor(options),
+  );
+  return wrap(options.base ? logger.child(serialise(options.base) ?? {}) : logger);
 }

@@ -2,11 +2,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { watchPool } from './metrics';
+import { measureQueries } from './store-metrics';
 
 /** Anything that can run a query: the pool, or a client holding a transaction. */
 export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
-export function createPool(url: string, options: Omit<PoolConfig, 'connectionString'> = {}): Pool {
+export function createPool(
+  url: string,
+  /** `name`: the pool's label in the metrics (`main` unless given). */
+  { name = 'main', ...options }: Omit<PoolConfig, 'connectionString'> & { name?: string } = {},
+): Pool {
   const pool = new Pool({
     connectionString: url,
     max: 10,
@@ -18,6 +24,8 @@ export function createPool(url: string, options: Omit<PoolConfig, 'connectionStr
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  pool.on('connect', measureQueries);
+  watchPool(pool, name);
   return pool;
 }
 

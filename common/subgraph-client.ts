@@ -3,6 +3,7 @@
  * assertion signed like the gateway signs it: the subgraph trusts nothing else.
  */
 import { IDENTITY_HEADER, signIdentity, type RequestIdentity } from './identity';
+import { propagationHeaders } from './request-scope';
 
 export interface SubgraphEndpoint {
   /**
@@ -51,6 +52,8 @@ export async function callSubgraph<T>(
       headers: {
         'content-type': 'application/json',
         [IDENTITY_HEADER]: signIdentity(identity, endpoint.identitySecret),
+        // The request's trace and id, when the call is made while handling one.
+        ...propagationHeaders(),
       },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(endpoint.timeoutMs ?? 5_000),

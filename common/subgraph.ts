@@ -6,11 +6,14 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
+import { accessLogPlugin, requestObserver } from './access-log';
 import { maskError } from './errors';
 import { HttpError, startHttpServer, type Check, type Route, type RunningServer } from './http';
 import type { RequestContext } from './context';
 import { identityOf } from './identity';
 import type { Logger } from './logger';
+import { subgraphRequestDuration, subgraphRequests } from './metrics';
+import { measureRootFields } from './resolver-metrics';
 
 export interface SubgraphOptions<TLoaders extends object> {
   name: string;
@@ -25,6 +28,8 @@ export interface SubgraphOptions<TLoaders extends object> {
   port: number;
   host?: string;
   logger: Logger;
+  /** Where the access log goes (default: `logger`); null for none. */
+  accessLog?: Logger | null;
   /** Releases the service's own resources (pools, clients) after the server stops. */
   onClose?: () => Promise<void>;
 }
@@ -32,6 +37,7 @@ export interface SubgraphOptions<TLoaders extends object> {
 export async function serveSubgraph<TLoaders extends object>(
   options: SubgraphOptions<TLoaders>,
 ): Promise<RunningServer> {
+  measureRootFields(options.schema);
   const apollo = new ApolloServer<RequestContext<TLoaders>>({
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
@@ -47,7 +53,11 @@ export async function serveSubgraph<TLoaders extends object>(
         error,
       ),
     // Federated tracing is for Apollo's hosted reporting, which this deployment does not use.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      accessLogPlugin(),
+    ],
   });
   await apollo.start();
   const context = async (req: IncomingMessage): Promise<RequestContext<TLoaders>> => {
@@ -64,6 +74,14 @@ export async function serveSubgraph<TLoaders extends object>(
     routes: options.routes,
     port: options.port,
     host: options.host,
+    observe: requestObserver({
+      service: options.name,
+      logger: options.accessLog === undefined ? options.logger : options.accessLog,
+      record: ({ seconds, outcome }) => {
+        subgraphRequests.inc({ service: options.name, status: outcome });
+        subgraphRequestDuration.observe({ service: options.name }, seconds);
+      },
+    }),
   });
   options.logger.info('subgraph listening', { subgraph: options.name, url: running.url });
   return {

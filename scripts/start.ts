@@ -5,6 +5,7 @@
  */
 import { ConfigError, env, loadConfig, runMain } from '../common/config';
 import { createLogger } from '../common/logger';
+import { METRICS_PORTS } from '../common/observability';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
 import { launch, stopAll, waitReady, type Service } from '../dev/processes';
 import {
@@ -21,7 +22,13 @@ import {
 const logger = createLogger('start');
 
 runMain(async () => {
-  const { port } = loadConfig({ port: env.port('PORT', 4000) });
+  const { port, metricsBase } = loadConfig({
+    port: env.port('PORT', 4000),
+    // The gateway's metrics port; the subgraphs' follow it (9401–9405 by default).
+    metricsBase: env.int('METRICS_PORT_BASE', METRICS_PORTS.gateway, { min: 1, max: 65_000 }),
+  });
+  const metricsPort = (service: string) =>
+    metricsBase + (METRICS_PORTS[service] ?? 0) - METRICS_PORTS.gateway;
   const storeConfig = loadStoreConfig();
   // Production generates no secrets: every service must share one that was given.
   const production = process.env.NODE_ENV === 'production';
@@ -49,7 +56,11 @@ runMain(async () => {
   try {
     await prepareStores(storeConfig, stores, logger);
     const shared = serviceEnvironment(storeConfig, stores);
-    const gatewayEnv: Record<string, string> = { ...shared, PORT: String(port) };
+    const gatewayEnv: Record<string, string> = {
+      ...shared,
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort('gateway')),
+    };
     // Without Redis, the services push their store events to the one gateway.
     const events: Record<string, string> = storeConfig.redisUrl
       ? {}
@@ -59,6 +70,7 @@ runMain(async () => {
         ...shared,
         ...events,
         PORT: String(subgraph.port),
+        METRICS_PORT: String(metricsPort(subgraph.name)),
       });
       services.push(service);
       gatewayEnv[subgraphUrlVariable(subgraph.name)] = `http://127.0.0.1:${subgraph.port}/graphql`;
@@ -98,6 +110,10 @@ runMain(async () => {
       `  health      http://localhost:${port}/healthz   readiness http://localhost:${port}/readyz`,
       ...subgraphRegistry.map(
         (s) => `  ${s.name.padEnd(11)} http://localhost:${s.port}/graphql (subgraph)`,
+      ),
+      `  metrics     http://localhost:${metricsPort('gateway')}/metrics (gateway)`,
+      ...subgraphRegistry.map(
+        (s) => `              http://localhost:${metricsPort(s.name)}/metrics (${s.name})`,
       ),
       ...stores.embedded.map((line) => `  embedded    ${line}`),
       `  cache       ${storeConfig.redisUrl ? 'Redis' : 'in-process LRU (set REDIS_URL for Redis)'}`,

@@ -67,6 +67,7 @@ async function gatewayProcess(settings: Record<string, string>) {
         PATH: process.env.PATH,
         LOG_LEVEL: 'silent',
         PORT: String(port),
+        METRICS_PORT: '0',
         PRODUCT_SUBGRAPH_URL: subgraph(stack.product.port),
         ORDER_SUBGRAPH_URL: subgraph(stack.order.port),
         USER_SUBGRAPH_URL: subgraph(stack.user.port),

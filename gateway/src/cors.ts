@@ -16,10 +16,14 @@ export const CORS_REQUEST_HEADERS = [
   'apollographql-client-version',
   'x-apollo-operation-name',
   'x-apollo-operation-id',
+  // W3C trace context and the request id (README, Operating it).
+  'traceparent',
+  'tracestate',
+  'x-request-id',
 ];
 
 /** Response headers a page may read. */
-const EXPOSED_HEADERS = ['retry-after'];
+const EXPOSED_HEADERS = ['retry-after', 'x-request-id'];
 
 export function originAllowed(origin: string, allowed: readonly string[]): boolean {
   if (allowed.includes('*') || allowed.includes(origin)) return true;

@@ -4,6 +4,7 @@
  * per failed fetch, with the code SUBGRAPH_UNAVAILABLE and the path where data is missing. The
  * underlying reason (which may name hosts and ports) is logged, never returned.
  */
+import { performance } from 'node:perf_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
@@ -15,7 +16,10 @@ import {
   type RequestIdentity,
 } from '../../common/identity';
 import type { Logger } from '../../common/logger';
+import { secondsSince } from '../../common/metrics';
+import { propagationHeaders } from '../../common/request-scope';
 import { createKeepAliveFetcher } from './fetcher';
+import { subgraphFetchDuration, subgraphFetchErrors } from './metrics';
 
 /** Response names of the root fields a subgraph operation selects (cached per query text). */
 const rootFields = new Map<string, string[]>();
@@ -66,15 +70,23 @@ export class ResilientDataSource extends RemoteGraphQLDataSource<GatewayContext>
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const identity =
       'context' in options && options.context?.identity ? options.context.identity : anonymous;
-    options.request.http?.headers.set(IDENTITY_HEADER, signIdentity(identity, this.identitySecret));
+    const headers = options.request.http?.headers;
+    headers?.set(IDENTITY_HEADER, signIdentity(identity, this.identitySecret));
+    // The request's trace and id go along, so the subgraph's logs and spans join the request's.
+    for (const [name, value] of Object.entries(propagationHeaders())) headers?.set(name, value);
   }
 
   override async process(
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): Promise<GatewayGraphQLResponse> {
+    const start = performance.now();
+    const labels = { service: 'gateway', subgraph: this.serviceName };
     try {
-      return await super.process(options);
+      const response = await super.process(options);
+      if (response.errors?.length) subgraphFetchErrors.inc({ ...labels, reason: 'errors' });
+      return response;
     } catch (error) {
+      subgraphFetchErrors.inc({ ...labels, reason: 'unavailable' });
       this.logger.warn('subgraph request failed', {
         subgraph: this.serviceName,
         error: error instanceof Error ? error.message : String(error),
@@ -90,6 +102,8 @@ export class ResilientDataSource extends RemoteGraphQLDataSource<GatewayContext>
         data: null,
         errors: paths.map((path) => ({ message, path, extensions })),
       };
+    } finally {
+      subgraphFetchDuration.observe(labels, secondsSince(start));
     }
   }
 }

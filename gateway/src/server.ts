@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { accessLogPlugin } from '../../common/access-log';
 import { maskError } from '../../common/errors';
 import { startHttpServer, type Check, type RunningServer } from '../../common/http';
 import type { Logger } from '../../common/logger';
@@ -23,6 +24,7 @@ import { Edge } from './edge';
 import { createGraphiqlHandler } from './graphiql';
 import { LimitChecker } from './limits';
 import { createLive, type Live } from './live';
+import { gatewayObserver, measuredPrepare } from './metrics';
 import { RateLimits } from './rate-limit';
 import { persistedQueryCache, TrustedDocuments, TrustedDocumentStore } from './trusted-documents';
 
@@ -57,8 +59,15 @@ function subgraphCheck(name: string, graphqlUrl: string): Check {
 export async function startGateway(
   config: GatewayConfig,
   logger: Logger,
-  /** `checks: false` skips the edge's checks (only to measure what they cost). */
-  options: { host?: string; checks?: boolean } = {},
+  options: {
+    host?: string;
+    /** `checks: false` skips the edge's checks (only to measure what they cost). */
+    checks?: boolean;
+    /** Where the access log goes (default: `logger`); null for none. */
+    accessLog?: Logger | null;
+    /** `observe: false` leaves out the access log and the request metrics (only to measure them). */
+    observe?: boolean;
+  } = {},
 ): Promise<
   RunningServer & {
     authenticator: Authenticator;
@@ -199,7 +208,7 @@ export async function startGateway(
         ? masked
         : { ...masked, message: masked.message.replace(SUGGESTION, '') };
     },
-    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin, live.plugin],
+    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin, live.plugin, accessLogPlugin()],
   });
   await apollo.start();
 
@@ -215,9 +224,19 @@ export async function startGateway(
     context: async (req) => ({ identity: await authenticator.authenticate(req) }),
     port: config.port,
     host: options.host,
-    prepare: options.checks === false ? undefined : edge.prepare,
+    prepare:
+      options.checks === false
+        ? undefined
+        : measuredPrepare(edge.prepare, (id) => trusted.get(id)?.name),
     encode: compressor(settings.compressionMinBytes),
     maxHeaders: settings.maxRequestHeaders,
+    observe:
+      options.observe === false
+        ? undefined
+        : gatewayObserver(
+            new Set([...trusted.all()].map((entry) => entry.name)),
+            options.accessLog === undefined ? logger : options.accessLog,
+          ),
     checks: Object.entries(config.subgraphUrls).map(([name, url]) => subgraphCheck(name, url)),
     routes: [
       ...(events.route ? [events.route] : []),

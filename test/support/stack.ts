@@ -14,7 +14,7 @@ import { createDynamoClient } from '../../common/dynamo';
 import { createS3Client } from '../../common/s3';
 import type { RunningServer } from '../../common/http';
 import { startEmbeddedSmtp, type EmbeddedSmtp } from '../../dev/embedded/smtp';
-import { createLogger } from '../../common/logger';
+import { createLogger, type Logger } from '../../common/logger';
 import { createStoreEventPublisher, type StoreEventPublisher } from '../../common/store-events';
 import { createPool } from '../../common/postgres';
 import { serveSubgraph } from '../../common/subgraph';
@@ -57,6 +57,8 @@ export interface Counters {
 }
 
 export interface StackOptions {
+  /** Where the services log (their access logs included); silent by default. */
+  logger?: Logger;
   /** `redis` (the real one, a namespace of its own), `memory`, or a cache to use as is. */
   cache?: 'redis' | 'memory' | SharedCache;
   redisUrl?: string;
@@ -141,7 +143,7 @@ let stackNumber = 0;
 export const identitySecret = randomBytes(32).toString('base64url');
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const logger = createLogger('test', { silent: true });
+  const logger = options.logger ?? createLogger('test', { silent: true });
   const dynamo = createDynamoClient({
     endpoint: options.dynamoEndpoint ?? dynamoEndpoint(),
     region: 'us-east-1',

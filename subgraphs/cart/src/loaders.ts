@@ -5,6 +5,7 @@
  */
 import { type CartTable } from './cart.table';
 import DataLoader from 'dataloader';
+import { measuredBatch } from '../../../common/metrics';
 import type { Catalog } from './product.client';
 import type { Cart, CatalogVariant } from './domain';
 import { getCarts, getOwnerCartIds } from './cart.repository';
@@ -23,26 +24,30 @@ export interface CartLoaders {
 export function createCartLoaders(db: CartTable, catalog: Catalog, now: () => Date): CartLoaders {
   return {
     cart: new DataLoader(
-      async (ids) => {
+      measuredBatch('cart', async (ids) => {
         const carts = await getCarts(db, ids, now());
         return ids.map((id) => carts.get(id) ?? null);
-      },
+      }),
       { maxBatchSize: 100 },
     ),
     ownerCartId: new DataLoader(
-      async (subs) => {
+      measuredBatch('ownerCartId', async (subs) => {
         const ids = await getOwnerCartIds(db, subs);
         return subs.map((sub) => ids.get(sub) ?? null);
-      },
+      }),
       { maxBatchSize: 100 },
     ),
-    variant: new DataLoader(async (ids) => {
-      const variants = await catalog.variants(ids);
-      return ids.map((id) => variants.get(id) ?? null);
-    }),
-    stock: new DataLoader(async (ids) => {
-      const stock = await catalog.stock(ids);
-      return ids.map((id) => stock.get(id) ?? 0);
-    }),
+    variant: new DataLoader(
+      measuredBatch('variant', async (ids) => {
+        const variants = await catalog.variants(ids);
+        return ids.map((id) => variants.get(id) ?? null);
+      }),
+    ),
+    stock: new DataLoader(
+      measuredBatch('stock', async (ids) => {
+        const stock = await catalog.stock(ids);
+        return ids.map((id) => stock.get(id) ?? 0);
+      }),
+    ),
   };
 }

@@ -1,9 +1,11 @@
 /** Entry point of the cart service: `node dist/subgraphs/cart/src/main.js`. */
+import '../../../common/tracing-init';
 import { ensureCartTable } from './cart.table';
 import 'reflect-metadata';
 import { runMain } from '../../../common/config';
 import { createDynamoClient } from '../../../common/dynamo';
 import { createLogger } from '../../../common/logger';
+import { startObservability } from '../../../common/observability';
 import { createSmtpMailer } from '../../../common/mail';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
@@ -17,6 +19,7 @@ import { userSubgraphDirectory } from './user.client';
 runMain(async () => {
   const config = loadCartConfig();
   const logger = createLogger('cart');
+  const { accessLog } = await startObservability('cart', logger);
   const dynamo = createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region });
   const table = { client: dynamo, name: config.table };
   if (config.createTables) await ensureCartTable(table, logger);
@@ -69,6 +72,7 @@ runMain(async () => {
     port: config.port,
     identitySecret: config.identitySecret,
     logger,
+    accessLog,
     onClose: async () => {
       await job?.stop();
       await Promise.all([mailer?.close(), topic?.close()]);

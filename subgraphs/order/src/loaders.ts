@@ -1,5 +1,6 @@
 /** Per-request loaders for the order service; each batch is one `= ANY($1)` query. */
 import DataLoader from 'dataloader';
+import { measuredBatch } from '../../../common/metrics';
 import type { Queryable } from '../../../common/postgres';
 import type { Order, OrderLine, OrderStatusChange, Payment } from './domain';
 import {
@@ -27,29 +28,41 @@ export interface OrderLoaders {
 
 export function createOrderLoaders(db: Queryable): OrderLoaders {
   return {
-    quantityAvailable: new DataLoader(async (ids) => {
-      const levels = await stockByVariantIds(db, ids);
-      return ids.map((id) => levels.get(id)?.quantity ?? 0);
-    }),
-    productAvailable: new DataLoader(async (ids) => {
-      const inStock = await productsInStock(db, ids);
-      return ids.map((id) => inStock.has(id));
-    }),
-    order: new DataLoader(async (ids) => {
-      const orders = await ordersByIds(db, ids);
-      return ids.map((id) => orders.get(id) ?? null);
-    }),
-    orderLines: new DataLoader(async (ids) => {
-      const lines = await linesByOrderIds(db, ids);
-      return ids.map((id) => lines.get(id) ?? []);
-    }),
-    payment: new DataLoader(async (ids) => {
-      const payments = await paymentsByOrderIds(db, ids);
-      return ids.map((id) => payments.get(id) ?? null);
-    }),
-    statusHistory: new DataLoader(async (ids) => {
-      const history = await statusHistoryByOrderIds(db, ids);
-      return ids.map((id) => history.get(id) ?? []);
-    }),
+    quantityAvailable: new DataLoader(
+      measuredBatch('quantityAvailable', async (ids) => {
+        const levels = await stockByVariantIds(db, ids);
+        return ids.map((id) => levels.get(id)?.quantity ?? 0);
+      }),
+    ),
+    productAvailable: new DataLoader(
+      measuredBatch('productAvailable', async (ids) => {
+        const inStock = await productsInStock(db, ids);
+        return ids.map((id) => inStock.has(id));
+      }),
+    ),
+    order: new DataLoader(
+      measuredBatch('order', async (ids) => {
+        const orders = await ordersByIds(db, ids);
+        return ids.map((id) => orders.get(id) ?? null);
+      }),
+    ),
+    orderLines: new DataLoader(
+      measuredBatch('orderLines', async (ids) => {
+        const lines = await linesByOrderIds(db, ids);
+        return ids.map((id) => lines.get(id) ?? []);
+      }),
+    ),
+    payment: new DataLoader(
+      measuredBatch('payment', async (ids) => {
+        const payments = await paymentsByOrderIds(db, ids);
+        return ids.map((id) => payments.get(id) ?? null);
+      }),
+    ),
+    statusHistory: new DataLoader(
+      measuredBatch('statusHistory', async (ids) => {
+        const history = await statusHistoryByOrderIds(db, ids);
+        return ids.map((id) => history.get(id) ?? []);
+      }),
+    ),
   };
 }

@@ -1,7 +1,9 @@
 /** Entry point of the order service: `node dist/subgraphs/order/src/main.js`. */
+import '../../../common/tracing-init';
 import 'reflect-metadata';
 import { runMain } from '../../../common/config';
 import { createLogger } from '../../../common/logger';
+import { startObservability } from '../../../common/observability';
 import { createPool } from '../../../common/postgres';
 import { createStoreEventPublisher } from '../../../common/store-events';
 import { createDomainEventPublisher, createSqsClient } from '../../../common/domain-events';
@@ -19,9 +21,10 @@ runMain(async () => {
   const config = loadOrderConfig();
   const notificationConfig = loadNotificationConfig();
   const logger = createLogger('order');
+  const { accessLog } = await startObservability('order', logger);
   const pool = createPool(config.databaseUrl, { max: config.databasePoolSize });
   // The test payment provider stands for an external service: a pool of its own (payments.ts).
-  const paymentsPool = createPool(config.databaseUrl, { max: 4 });
+  const paymentsPool = createPool(config.databaseUrl, { max: 4, name: 'payments' });
   const applied = await migrateOrderDatabase(pool);
   if (applied.length > 0) logger.info('migrations applied', { applied });
   const endpoint = (url: string) => ({
@@ -110,6 +113,7 @@ runMain(async () => {
     port: config.port,
     identitySecret: config.identitySecret,
     logger,
+    accessLog,
     onClose: async () => {
       await Promise.all([notifications.stop(), analytics?.stop(), reconciler.stop()]);
       for (const stop of unwatch) stop();

@@ -5,6 +5,7 @@
  */
 import { type CatalogTable } from './catalog.table';
 import DataLoader from 'dataloader';
+import { measuredBatch } from '../../../common/metrics';
 import type { SharedCache } from '../../../common/cache';
 import type { Category, Product, Variant } from './domain';
 import {
@@ -81,24 +82,28 @@ export function createCatalogLoaders(
   cache: SharedCache,
   settings: CacheSettings,
 ): CatalogLoaders {
-  const loader = <V>(prefix: string, fetch: (keys: readonly string[]) => Promise<Map<string, V>>) =>
+  const loader = <V>(
+    name: string,
+    prefix: string,
+    fetch: (keys: readonly string[]) => Promise<Map<string, V>>,
+  ) =>
     new DataLoader<string, V | null>(
-      cacheAside(cache.namespace(prefix), settings, fetch),
+      measuredBatch(name, cacheAside(cache.namespace(prefix), settings, fetch)),
       // DynamoDB's BatchGetItem takes 100 keys; batchGetAll splits larger batches anyway.
       { maxBatchSize: 100 },
     );
   return {
-    product: loader('p:', (ids) => getProducts(db, ids)),
+    product: loader('product', 'p:', (ids) => getProducts(db, ids)),
     currentProduct: new DataLoader<string, Product | null>(
-      async (ids) => {
+      measuredBatch('currentProduct', async (ids) => {
         const found = await getProducts(db, ids, { consistent: true });
         return ids.map((id) => found.get(id) ?? null);
-      },
+      }),
       { maxBatchSize: 100 },
     ),
-    productIdBySlug: loader('s:', (slugs) => getProductIdsBySlug(db, slugs)),
-    variant: loader('v:', (ids) => getVariants(db, ids)),
-    category: loader('c:', (slugs) => getCategories(db, slugs)),
+    productIdBySlug: loader('productIdBySlug', 's:', (slugs) => getProductIdsBySlug(db, slugs)),
+    variant: loader('variant', 'v:', (ids) => getVariants(db, ids)),
+    category: loader('category', 'c:', (slugs) => getCategories(db, slugs)),
     productCount: new DataLoader<'all', number>(async (keys) => {
       const [count] = await cacheAside(cache.namespace('n:'), settings, async () => {
         return new Map([['all', await getProductCount(db)]]);

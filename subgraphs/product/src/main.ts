@@ -1,4 +1,5 @@
 /** Entry point of the product service: `node dist/subgraphs/product/src/main.js`. */
+import '../../../common/tracing-init';
 import { ensureTable } from './catalog.table';
 import 'reflect-metadata';
 import { createSharedCache } from '../../../common/cache';
@@ -6,6 +7,7 @@ import { runMain } from '../../../common/config';
 import { createDynamoClient } from '../../../common/dynamo';
 import { createS3Client } from '../../../common/s3';
 import { createLogger } from '../../../common/logger';
+import { startObservability } from '../../../common/observability';
 import { createStoreEventPublisher } from '../../../common/store-events';
 import { createDomainEventPublisher } from '../../../common/domain-events';
 import { onShutdown } from '../../../common/shutdown';
@@ -18,6 +20,7 @@ import { orderServiceStockWriter } from './order.client';
 runMain(async () => {
   const config = loadProductConfig();
   const logger = createLogger('product');
+  const { accessLog } = await startObservability('product', logger);
   const dynamo = createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region });
   if (config.createTables) await ensureTable({ client: dynamo, name: config.table });
   const cache = createSharedCache(config.redisUrl, logger);
@@ -82,6 +85,7 @@ runMain(async () => {
     port: config.port,
     identitySecret: config.identitySecret,
     logger,
+    accessLog,
     onClose: async () => {
       await catalogEvents.stop();
       await Promise.all([cache.close(), events.close(), topic?.close()]);

@@ -11,6 +11,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../../../common/logger';
 import { inTransaction } from '../../../common/postgres';
 import type { FeedDocument } from './domain';
+import { watchIndexer } from './indexer.metrics';
 import {
   feedPosition,
   indexedProducts,
@@ -42,6 +43,9 @@ export interface ReindexResult {
 }
 
 export class CatalogIndexer {
+  /** When the last complete read of the feed started (or the indexer was made). */
+  private caughtUpFrom = Date.now();
+
   constructor(
     private readonly pool: Pool,
     private readonly feed: CatalogFeed,
@@ -91,15 +95,23 @@ export class CatalogIndexer {
     });
   }
 
+  /** Seconds since the start of the last complete read of the feed (search_indexer_lag_seconds). */
+  lagSeconds(): number {
+    return (Date.now() - this.caughtUpFrom) / 1000;
+  }
+
   /** Reads the feed every `pollMs` until stopped. */
   start(): { stop(): Promise<void> } {
     let stopped = false;
+    const unwatch = watchIndexer(this);
     let timer: NodeJS.Timeout | null = null;
     let running: Promise<void> = Promise.resolve();
     let failing = false;
     const tick = () => {
+      const startedAt = Date.now();
       running = this.catchUp()
         .then((written) => {
+          this.caughtUpFrom = startedAt;
           if (failing) this.logger.info('catalog feed reachable again');
           failing = false;
           if (written > 0) this.logger.info('indexed catalog changes', { documents: written });
@@ -120,6 +132,7 @@ export class CatalogIndexer {
     return {
       stop: async () => {
         stopped = true;
+        unwatch();
         if (timer) clearTimeout(timer);
         await running;
       },

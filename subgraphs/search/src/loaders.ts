@@ -1,5 +1,6 @@
 /** Per-request DataLoaders of the search subgraph. */
 import DataLoader from 'dataloader';
+import { measuredBatch } from '../../../common/metrics';
 import type { Pool } from 'pg';
 import { similarProducts } from './signals.repository';
 
@@ -14,10 +15,12 @@ export function createSearchLoaders(db: Pool): SearchLoaders {
     similar(first) {
       let loader = byFirst.get(first);
       if (!loader) {
-        loader = new DataLoader(async (ids: readonly string[]) => {
-          const found = await similarProducts(db, ids, first);
-          return ids.map((id) => found.get(id) ?? []);
-        });
+        loader = new DataLoader(
+          measuredBatch('similar', async (ids: readonly string[]) => {
+            const found = await similarProducts(db, ids, first);
+            return ids.map((id) => found.get(id) ?? []);
+          }),
+        );
         byFirst.set(first, loader);
       }
       return loader;

@@ -1,7 +1,9 @@
 /** Entry point of the search service: `node dist/subgraphs/search/src/main.js`. */
+import '../../../common/tracing-init';
 import 'reflect-metadata';
 import { runMain } from '../../../common/config';
 import { createLogger } from '../../../common/logger';
+import { startObservability } from '../../../common/observability';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
 import { loadSearchConfig } from './config';
@@ -15,6 +17,7 @@ import { productServiceFeed } from './product.client';
 runMain(async () => {
   const config = loadSearchConfig();
   const logger = createLogger('search');
+  const { accessLog } = await startObservability('search', logger);
   const pool = createSearchPool(config.databaseUrl, config.schema, config.databasePoolSize);
   const applied = await migrateSearchDatabase(pool, config.schema);
   if (applied.length > 0) logger.info('migrations applied', { applied });
@@ -58,6 +61,7 @@ runMain(async () => {
     port: config.port,
     identitySecret: config.identitySecret,
     logger,
+    accessLog,
     onClose: async () => {
       await Promise.all([feed.stop(), signals?.stop()]);
       unwatch();

@@ -1,8 +1,10 @@
 /** Entry point of the user service: `node dist/subgraphs/user/src/main.js`. */
+import '../../../common/tracing-init';
 import 'reflect-metadata';
 import { createSharedCache } from '../../../common/cache';
 import { runMain } from '../../../common/config';
 import { createLogger } from '../../../common/logger';
+import { startObservability } from '../../../common/observability';
 import { createPool } from '../../../common/postgres';
 import { onShutdown } from '../../../common/shutdown';
 import { serveSubgraph } from '../../../common/subgraph';
@@ -14,6 +16,7 @@ import { createUserSubgraph, migrateUserDatabase } from './server';
 runMain(async () => {
   const config = loadUserConfig();
   const logger = createLogger('user');
+  const { accessLog } = await startObservability('user', logger);
   const pool = createPool(config.databaseUrl, { max: config.databasePoolSize });
   const applied = await migrateUserDatabase(pool);
   if (applied.length > 0) logger.info('migrations applied', { applied });
@@ -53,6 +56,7 @@ runMain(async () => {
     port: config.port,
     identitySecret: config.identitySecret,
     logger,
+    accessLog,
     onClose: async () => {
       cognito.destroy();
       await Promise.all([cache.close(), topic?.close()]);

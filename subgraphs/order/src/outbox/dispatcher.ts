@@ -33,6 +33,7 @@ import {
   schemaName,
   type OutboxEvent,
 } from './outbox.repository';
+import { watchOutbox } from './outbox.metrics';
 
 /** What a handler gets besides the event. */
 export interface DeliveryResources {
@@ -145,6 +146,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export function startOutboxDispatcher(options: OutboxDispatcherOptions): OutboxDispatcher {
   const { pool, handlers, logger } = options;
   const schema = schemaName(options.schema ?? 'orders');
+  const unwatch = watchOutbox(pool, schema);
   const batchSize = options.batchSize ?? 20;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const baseBackoffMs = options.baseBackoffMs ?? 1_000;
@@ -286,6 +288,7 @@ export function startOutboxDispatcher(options: OutboxDispatcherOptions): OutboxD
   return {
     async stop() {
       stopped = true;
+      unwatch();
       if (timer) clearTimeout(timer);
       timer = undefined;
       await Promise.all([queue, listener.close()]);
