@@ -2,6 +2,7 @@
  * The product subgraph's GraphQL types: the catalog, reviews, the back office's inputs and
  * payloads. Plain fields read the domain record directly.
  */
+import { CATALOG_MAX_AGE, inheritsHint, publicFor } from '../../../../common/cache-hints';
 import { AdminUserError, payloadType, userErrorType } from '../../../../common/user-error';
 import {
   Directive,
@@ -36,6 +37,7 @@ registerEnumType(ProductSort, {
   },
 });
 
+@inheritsHint()
 @ObjectType({ description: 'A picture of a product, served from the asset CDN.' })
 export class Image {
   @Field({ description: 'Absolute URL of the image.' })
@@ -45,6 +47,7 @@ export class Image {
   altText!: string | null;
 }
 
+@inheritsHint()
 @ObjectType({ description: 'A downloadable document about a product: a manual, a data sheet.' })
 export class ProductDocument {
   @Field({ description: 'What the document is, for example "User manual".' })
@@ -57,6 +60,7 @@ export class ProductDocument {
   contentType!: string;
 }
 
+@inheritsHint()
 @ObjectType({
   description: 'An option a product comes in, such as size or colour, with its values.',
 })
@@ -68,6 +72,7 @@ export class ProductOption {
   values!: string[];
 }
 
+@inheritsHint()
 @ObjectType({ description: 'The value one variant has for one product option.' })
 export class SelectedOption {
   @Field({ description: 'Name of the option, for example "Size".' })
@@ -77,6 +82,7 @@ export class SelectedOption {
   value!: string;
 }
 
+@inheritsHint()
 @ObjectType({ description: "The lowest and highest price among a product's variants." })
 export class PriceRange {
   @Field(() => Money, { description: 'Price of the cheapest variant.' })
@@ -86,6 +92,7 @@ export class PriceRange {
   maxVariantPrice!: Money;
 }
 
+@inheritsHint()
 @ObjectType({ description: "The average of a product's review ratings." })
 export class RatingSummary {
   @Field(() => Float, {
@@ -97,6 +104,7 @@ export class RatingSummary {
   count!: number;
 }
 
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({ description: 'A group of products shoppers browse by, such as "Headphones".' })
 export class Category {
   @Field({ description: 'Stable, URL-safe identifier of the category.' })
@@ -112,6 +120,7 @@ export class Category {
   productCount!: number;
 }
 
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({ description: "A shopper's review of a product." })
 export class Review {
   @Field(() => ID, { description: 'Unique identifier of the review.' })
@@ -141,6 +150,7 @@ export const { Edge: ReviewEdge, Connection: ReviewConnection } = connectionType
 });
 
 @Directive('@key(fields: "id")')
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({ description: 'A product of the catalog. Shoppers buy one of its variants.' })
 export class Product {
   @Field(() => ID, { description: 'Unique, stable identifier.' })
@@ -166,6 +176,7 @@ export class Product {
 }
 
 @Directive('@key(fields: "id")')
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({
   description:
     'A purchasable version of a product: one combination of its options, with a SKU and a price.',
