@@ -70,7 +70,9 @@ export async function buildFederatedSchema<TServices>(
     services === undefined || !options.references ? {} : options.references(services);
   describeRootType(schema.getQueryType(), 'The entry points for reading the store.');
   describeRootType(schema.getMutationType(), 'The entry points for changing the store.');
-  const typeDefs = parse(`${federationLink}\n${cacheControlSdl}\n${printSchemaWithDirectives(schema)}`);
+  const typeDefs = parse(
+    `${federationLink}\n${cacheControlSdl}\n${printSchemaWithDirectives(schema)}`,
+  );
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, fields] of Object.entries(referenceResolvers)) {
     resolvers[typeName] = {

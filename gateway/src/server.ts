@@ -22,6 +22,8 @@ import { Edge } from './edge';
 import { createGraphiqlHandler } from './graphiql';
 import { LimitChecker } from './limits';
 import { RateLimits } from './rate-limit';
+import { cacheStatusRoute } from './http-cache';
+import { createResponseCache, type ResponseCache } from './response-cache';
 import { persistedQueryCache, TrustedDocuments, TrustedDocumentStore } from './trusted-documents';
 
 /** The largest page a connection serves (`first` above it is BAD_USER_INPUT). */
@@ -64,6 +66,8 @@ export async function startGateway(
     stats: DocumentStats;
     /** The store's committed changes (cache purges, live updates listen here). */
     events: StoreEventSubscriber;
+    /** The response cache (null with RESPONSE_CACHE=false). */
+    responseCache: ResponseCache | null;
   }
 > {
   // Apollo's anonymous usage reporting would call a host this store was not configured with.
@@ -107,6 +111,7 @@ export async function startGateway(
     logger,
   });
   const stats: DocumentStats = { parsed: 0, validated: 0 };
+  const responseCache = createResponseCache(settings, logger, rateLimits);
   const edgePlugin: ApolloServerPlugin<GatewayContext> = {
     async serverWillStart() {
       return {
@@ -185,7 +190,11 @@ export async function startGateway(
         ? masked
         : { ...masked, message: masked.message.replace(SUGGESTION, '') };
     },
-    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      edgePlugin,
+      ...(responseCache ? [responseCache.plugin] : []),
+    ],
   });
   await apollo.start();
 
@@ -195,16 +204,19 @@ export async function startGateway(
     identitySecret: config.identitySecret,
     logger: logger.child({ component: 'store-events' }),
   });
+  if (responseCache) events.subscribe(responseCache.onEvent);
   const running = await startHttpServer({
     apollo,
     context: async (req) => ({ identity: await authenticator.authenticate(req) }),
     port: config.port,
     host: options.host,
     prepare: options.checks === false ? undefined : edge.prepare,
+    around: responseCache?.around,
     encode: compressor(settings.compressionMinBytes),
     maxHeaders: settings.maxRequestHeaders,
     checks: Object.entries(config.subgraphUrls).map(([name, url]) => subgraphCheck(name, url)),
     routes: [
+      cacheStatusRoute('/graphql'),
       ...(events.route ? [events.route] : []),
       corsRoute(settings.corsOrigins, ['/graphql']),
       ...(settings.graphiql
@@ -223,10 +235,11 @@ export async function startGateway(
     edge,
     stats,
     events,
+    responseCache,
     close: async () => {
       await running.close();
       for (const source of dataSources) source.close();
-      await Promise.all([rateLimits?.close(), events.close()]);
+      await Promise.all([rateLimits?.close(), events.close(), responseCache?.close()]);
     },
   };
 }
