@@ -86,7 +86,12 @@ export async function eventually<T>(
 export const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.accessToken}` });
 
 /** A product of its own in the stack's catalog (which needs `privateCatalog`). */
-export async function createProduct(stack: Stack, admin: TestUser, quantity = 5) {
+export async function createProduct(
+  stack: Stack,
+  admin: TestUser,
+  quantity = 5,
+  categorySlug = 'headphones',
+) {
   const sku = `CA-${randomBytes(4).toString('hex')}`;
   const reply = await execute(
     stack.gatewayUrl,
@@ -95,7 +100,7 @@ export async function createProduct(stack: Stack, admin: TestUser, quantity = 5)
       input: {
         title: `Cached Lamp ${sku}`,
         description: 'A lamp that remembers.',
-        categorySlug: 'headphones',
+        categorySlug,
         variants: [{ sku, title: 'Default', price: '10.00', quantity }],
       },
     },

@@ -298,6 +298,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     RATE_LIMIT_PER_ADDRESS: '0',
     RATE_LIMIT_PER_SHOPPER: '0',
     RESPONSE_CACHE: String(options.responseCache ?? options.events !== undefined),
+    RESPONSE_CACHE_PREFIX: `${namespace}response:`,
     ...(eventsChannel
       ? { REDIS_URL: testServices.redisUrl, STORE_EVENTS_CHANNEL: eventsChannel }
       : {}),
