@@ -38,9 +38,8 @@ import {
   ProductCreatePayload,
   ProductUpdateInput,
   ProductUpdatePayload,
-  ReviewAddInput,
-  ReviewAddPayload,
 } from './types';
+import { ReviewAddInput, ReviewAddPayload } from './review.types';
 
 /** What the product subgraph's resolvers call. */
 export interface ProductServices {
