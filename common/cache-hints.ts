@@ -7,7 +7,7 @@
  * Without a hint, a root field or an object-typed field is not cacheable (max-age 0), so data
  * nobody thought about is never cached.
  */
-import { cacheControlFromInfo } from '@apollo/cache-control-types';
+import { maybeCacheControlFromInfo } from '@apollo/cache-control-types';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Directive } from 'type-graphql';
 
@@ -28,5 +28,5 @@ export const viewerOnly = () => Directive('@cacheControl(maxAge: 0, scope: PRIVA
 
 /** A field whose answer depends on who asks (personalised for a signed-in shopper). */
 export function personalised(info: GraphQLResolveInfo): void {
-  cacheControlFromInfo(info).setCacheHint({ maxAge: 0, scope: 'PRIVATE' });
+  maybeCacheControlFromInfo(info)?.setCacheHint({ maxAge: 0, scope: 'PRIVATE' });
 }
