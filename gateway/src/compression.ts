@@ -40,7 +40,11 @@ export function compressor(minBytes: number) {
     // Added to what the response varies on already (the origin, the caller).
     res.setHeader('vary', mergeVary(res.getHeader('vary'), 'accept-encoding'));
     const size = Buffer.byteLength(body);
-    const encoding = size >= minBytes ? negotiateEncoding(req.headers['accept-encoding']) : null;
+    // A 304 has no body to compress.
+    const encoding =
+      size >= minBytes && size > 0 && res.statusCode !== 304
+        ? negotiateEncoding(req.headers['accept-encoding'])
+        : null;
     if (!encoding) return body;
     const compressed =
       encoding === 'br'
