@@ -15,7 +15,8 @@ let product: { id: string; slug: string; variantId: string };
 
 beforeAll(async () => {
   [stack, admin] = await Promise.all([
-    startStack({ cache: 'memory', privateCatalog: true, events: 'http' }),
+    // No search feed: its reader's calls to the product subgraph would add to the counts.
+    startStack({ cache: 'memory', privateCatalog: true, events: 'http', searchFeed: false }),
     createUser({ admin: true }),
   ]);
   product = await createProduct(stack, admin);
@@ -129,6 +130,16 @@ describe('never stored', () => {
     );
     expect(simple.status).toBe(400);
     expect(simple.headers.get('cache-status')).toBe('storefront-gateway; fwd=bypass');
+    // Refused before GraphQL: still says what the cache did.
+    const forged = await getById(
+      stack.gatewayUrl,
+      'Categories',
+      {},
+      { authorization: 'Bearer a.b.c' },
+    );
+    expect(forged.status).toBe(401);
+    expect(cacheStatus(forged)).toBe('storefront-gateway; fwd=bypass');
+    expect(forged.headers.get('cache-control')).toBe('no-store');
   });
 });
 

@@ -1,5 +1,6 @@
 /** For the response cache's tests: requests by document id, and what reached the subgraphs. */
 import { randomBytes } from 'node:crypto';
+import type { StoreEvent } from '../../common/store-events';
 import { AdminProductCreateDocument } from '../../schema/generated/operations';
 import { registered } from './edge';
 import { execute, type Stack } from './stack';
@@ -93,6 +94,8 @@ export async function createProduct(
   categorySlug = 'headphones',
 ) {
   const sku = `CA-${randomBytes(4).toString('hex')}`;
+  const seen: StoreEvent[] = [];
+  const stop = stack.gateway.events.subscribe((event) => seen.push(event));
   const reply = await execute(
     stack.gatewayUrl,
     AdminProductCreateDocument,
@@ -108,5 +111,23 @@ export async function createProduct(
   );
   const product = reply.data?.productCreate.product;
   if (!product) throw new Error(`no product: ${JSON.stringify(reply)}`);
+  // Its creation's events purge what holds it: wait for them, so that they purge nothing later.
+  try {
+    await eventually(
+      async () => seen,
+      (events) =>
+        ['product.changed', 'stock.changed'].every((type) =>
+          events.some(
+            (e) =>
+              e.type === type &&
+              (e.type === 'product.changed'
+                ? e.productId === product.id
+                : e.type === 'stock.changed' && e.productIds.includes(product.id)),
+          ),
+        ),
+    );
+  } finally {
+    stop();
+  }
   return { id: product.id, slug: product.slug, variantId: product.variants[0].id };
 }
