@@ -99,6 +99,27 @@ describe('a public answer', () => {
   });
 });
 
+describe('concurrent misses', () => {
+  it('of the same answer fetch it once; the others are served what it stored', async () => {
+    const requests = subgraphRequests(stack);
+    try {
+      await getById(stack.gatewayUrl, 'ProductListing', { first: 6, sort: 'PRICE_ASC' });
+      const perExecution = requests.count();
+      expect(perExecution).toBeGreaterThan(0);
+      const variables = { first: 7, sort: 'PRICE_ASC' };
+      const replies = await Promise.all(
+        Array.from({ length: 6 }, () => getById(stack.gatewayUrl, 'ProductListing', variables)),
+      );
+      expect(requests.count()).toBe(2 * perExecution);
+      expect(replies.filter((r) => /stored/.test(cacheStatus(r)))).toHaveLength(1);
+      expect(replies.filter((r) => /; hit; /.test(cacheStatus(r)))).toHaveLength(5);
+      expect(new Set(replies.map((r) => r.text)).size).toBe(1);
+    } finally {
+      requests.stop();
+    }
+  });
+});
+
 describe('never stored', () => {
   it('an answer with errors', async () => {
     const requests = subgraphRequests(stack);

@@ -140,6 +140,10 @@ export class ResponseCache {
     executed: 0,
     purged: 0,
   };
+  /** Misses being answered now, by key: a concurrent request for the same key waits for it. */
+  private readonly inflight = new Map<string, Promise<void>>();
+  /** Keys whose last answer was not stored (private, errors): their requests never wait. */
+  private readonly unstorable = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
   /** By the request's identity: Apollo Server hands plugins a shallow copy of the context. */
   private readonly outcomes = new WeakMap<object, Outcome>();
   /** When each tag was last purged here: an answer read before a purge is not stored after it. */
@@ -273,14 +277,43 @@ export class ResponseCache {
   ): Promise<HTTPGraphQLResponse> => {
     const found = this.keyOf(request, context.identity);
     let detail: string | undefined;
+    let release: (() => void) | undefined;
     if ('key' in found) {
-      const entry = await this.options.store.get(found.key);
+      const key = found.key;
+      let entry = await this.options.store.get(key);
+      // The same answer is being fetched: wait for it rather than fetch it again.
+      const pending = entry === null && !this.unstorable.has(key) && this.inflight.get(key);
+      if (pending) {
+        await pending;
+        entry = await this.options.store.get(key);
+      }
       if (entry && entry !== UNAVAILABLE) {
         await this.options.rateLimit?.(context.identity);
         return this.hit(request, res, entry);
       }
       if (entry === UNAVAILABLE) detail = 'unavailable';
+      else if (!this.inflight.has(key) && !this.unstorable.has(key)) {
+        this.inflight.set(key, new Promise<void>((resolve) => (release = resolve)));
+      }
     }
+    try {
+      return await this.miss(request, context, res, run, found, detail);
+    } finally {
+      if (release && 'key' in found) {
+        this.inflight.delete(found.key);
+        release();
+      }
+    }
+  };
+
+  private async miss(
+    request: GraphQLHttpRequest,
+    context: { identity: RequestIdentity },
+    res: ServerResponse,
+    run: (request: GraphQLHttpRequest) => Promise<HTTPGraphQLResponse>,
+    found: { key: string } | { forward: Forward; detail?: string },
+    detail: string | undefined,
+  ): Promise<HTTPGraphQLResponse> {
     const startedAt = Date.now();
     const response = await run(request);
     const outcome = this.outcomes.get(context.identity);
@@ -296,6 +329,7 @@ export class ResponseCache {
     if (keyed) this.stats.misses++;
     else this.stats.bypassed++;
     if (policy?.scope !== 'PUBLIC' || (response.status ?? 200) !== 200 || body === null) {
+      if ('key' in found) this.unstorable.set(found.key, true);
       response.headers.set('cache-control', PRIVATE_CACHE_CONTROL);
       response.headers.set('cache-status', status({ detail: policy ? 'private' : 'uncacheable' }));
       return response;
@@ -314,8 +348,9 @@ export class ResponseCache {
       keyed && tags !== null && !tags.some((t) => (this.purgedAt.get(t) ?? 0) >= startedAt);
     if (stored && 'key' in found) {
       this.stats.stored++;
+      this.unstorable.delete(found.key);
       void this.options.store.set(found.key, entry);
-    }
+    } else if ('key' in found) this.unstorable.set(found.key, true);
     response.headers.set(
       'cache-status',
       status({
@@ -325,7 +360,7 @@ export class ResponseCache {
       }),
     );
     return this.conditional(request, response, entry.etag);
-  };
+  }
 
   /** Purges what a store event changed (retried a few times when the store does not answer). */
   readonly onEvent = (event: StoreEvent): void => {
