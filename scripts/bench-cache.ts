@@ -43,6 +43,8 @@ export interface CacheHitResult {
   percentOfBare: number;
   /** The gateway's CPU (user + system) per hit, in microseconds; null when not measured. */
   gatewayCpuMicroseconds: number | null;
+  /** The bare server's CPU per request, in microseconds: what the HTTP alone costs. */
+  bareCpuMicroseconds: number;
   /** Bytes of the body each sent. */
   bodyBytes: number;
 }
@@ -87,6 +89,7 @@ async function startBare(status: number, headers: Record<string, string>, body: 
   });
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    pid: child.pid ?? 0,
     stop: () => new Promise<void>((resolve) => (child.kill(), child.once('exit', () => resolve()))),
   };
 }
@@ -131,17 +134,20 @@ export async function benchCacheHits(options: CacheHitOptions): Promise<CacheHit
       const cpuBefore = options.gatewayPid ? cpuMs(options.gatewayPid) : 0;
       const { requests, ...ours } = await load(url, options.seconds, options.connections);
       const cpu = options.gatewayPid ? cpuMs(options.gatewayPid) - cpuBefore : null;
-      const { requests: _bareRequests, ...bareResult } = await load(
+      const bareBefore = cpuMs(bare.pid);
+      const { requests: bareRequests, ...bareResult } = await load(
         bare.url,
         options.seconds,
         options.connections,
       );
+      const bareCpu = cpuMs(bare.pid) - bareBefore;
       results.push({
         operation,
         ours,
         bare: bareResult,
         percentOfBare: (100 * ours.rps) / bareResult.rps,
         gatewayCpuMicroseconds: cpu === null || requests === 0 ? null : (cpu * 1000) / requests,
+        bareCpuMicroseconds: bareRequests === 0 ? 0 : (bareCpu * 1000) / bareRequests,
         bodyBytes: Buffer.byteLength(body),
       });
     } finally {
@@ -154,11 +160,11 @@ export async function benchCacheHits(options: CacheHitOptions): Promise<CacheHit
 export function formatCacheHits(results: readonly CacheHitResult[], connections: number): string {
   const lines = [
     `cache hits by GET document id, ${connections} connections: ours vs a bare node:http server sending the same bytes`,
-    'operation        bytes   ours req/s  p50  p99   bare req/s  p50  p99   ours/bare   gateway CPU µs/hit',
+    'operation        bytes   ours req/s  p50  p99   bare req/s  p50  p99   ours/bare   CPU µs/req: gateway  bare',
   ];
   for (const r of results) {
     lines.push(
-      `${r.operation.padEnd(15)}${String(r.bodyBytes).padStart(7)}${r.ours.rps.toFixed(0).padStart(13)}${String(r.ours.p50).padStart(5)}${String(r.ours.p99).padStart(5)}${r.bare.rps.toFixed(0).padStart(13)}${String(r.bare.p50).padStart(5)}${String(r.bare.p99).padStart(5)}${`${r.percentOfBare.toFixed(0)} %`.padStart(12)}${(r.gatewayCpuMicroseconds?.toFixed(0) ?? 'n/a').padStart(21)}`,
+      `${r.operation.padEnd(15)}${String(r.bodyBytes).padStart(7)}${r.ours.rps.toFixed(0).padStart(13)}${String(r.ours.p50).padStart(5)}${String(r.ours.p99).padStart(5)}${r.bare.rps.toFixed(0).padStart(13)}${String(r.bare.p50).padStart(5)}${String(r.bare.p99).padStart(5)}${`${r.percentOfBare.toFixed(0)} %`.padStart(12)}${(r.gatewayCpuMicroseconds?.toFixed(0) ?? 'n/a').padStart(21)}${r.bareCpuMicroseconds.toFixed(0).padStart(6)}`,
     );
     if (r.ours.errors + r.bare.errors > 0)
       lines.push(`  errors: ours ${r.ours.errors}, bare ${r.bare.errors}`);
