@@ -44,10 +44,16 @@ import {
   type CachedResponse,
   type ResponseStore,
 } from './response-cache-store';
+import { canonicalJson, paramsOf, preflighted } from './response-cache-key';
 import { documentIdOf, sha256Hex } from './trusted-documents';
 
 export interface ResponseCacheOptions {
   store: ResponseStore;
+  /**
+   * What the edge refuses (trusted-documents mode, limits): part of the key, so a replica never
+   * serves what its own edge would refuse from an entry another replica's edge allowed.
+   */
+  edgeVersion: string;
   /** `stale-while-revalidate` for shared caches, in seconds. */
   staleWhileRevalidate: number;
   /** Takes a hit's rate-limit points (a miss takes them at the edge); throws a 429. */
@@ -73,62 +79,6 @@ export interface ResponseCacheStats {
   executed: number;
   /** Entries removed by purges. */
   purged: number;
-}
-
-const SIMPLE_CONTENT_TYPES = [
-  'application/x-www-form-urlencoded',
-  'multipart/form-data',
-  'text/plain',
-];
-
-/** JSON with object keys sorted, so that equal variables make equal keys. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-interface Params {
-  query?: unknown;
-  operationName?: unknown;
-  variables?: unknown;
-  extensions?: unknown;
-  documentId?: unknown;
-}
-
-function paramsOf(request: GraphQLHttpRequest): Params | null {
-  if (request.method === 'POST') {
-    const body = request.body;
-    return typeof body === 'object' && body !== null && !Array.isArray(body)
-      ? (body as Params)
-      : null;
-  }
-  const search = new URLSearchParams(request.search);
-  try {
-    const json = (name: string) => {
-      const raw = search.get(name);
-      return raw === null || raw === '' ? undefined : (JSON.parse(raw) as unknown);
-    };
-    return {
-      query: search.get('query') ?? undefined,
-      operationName: search.get('operationName') ?? undefined,
-      documentId: search.get('documentId') ?? undefined,
-      variables: json('variables'),
-      extensions: json('extensions'),
-    };
-  } catch {
-    return null;
-  }
-}
-
-/** Apollo Server's CSRF rule: a simple request (no preflight) is never run, hit or miss. */
-function preflighted(headers: HeaderMap): boolean {
-  const type = headers.get('content-type')?.split(';')[0].trim().toLowerCase();
-  if (type && !SIMPLE_CONTENT_TYPES.includes(type)) return true;
-  return Boolean(headers.get('apollo-require-preflight') || headers.get('x-apollo-operation-name'));
 }
 
 export class ResponseCache {
@@ -213,6 +163,7 @@ export class ResponseCache {
       .update(
         [
           this.schemaVersion,
+          this.options.edgeVersion,
           viewer.kind === 'anonymous' ? 'anonymous' : 'shopper',
           id,
           operationName,
@@ -406,8 +357,24 @@ export function createResponseCache(
         logger: log,
       })
     : new MemoryResponseStore(settings.responseCacheMemoryMb * 1024 * 1024);
+  const edge = {
+    mode: settings.trustedDocuments,
+    adminAdHoc: settings.adminAdHoc,
+    manifests: settings.manifests,
+    introspection: settings.introspection,
+    limits: [
+      settings.maxDepth,
+      settings.maxAliases,
+      settings.maxRootFields,
+      settings.maxTokens,
+      settings.maxDirectives,
+      settings.maxCost,
+      settings.assumedListSize,
+    ],
+  };
   return new ResponseCache({
     store,
+    edgeVersion: sha256Hex(JSON.stringify(edge)),
     staleWhileRevalidate: settings.staleWhileRevalidateSeconds,
     rateLimit: rateLimits ? (identity) => rateLimits.consume(identity, 'query') : undefined,
     logger: log,
