@@ -4,6 +4,7 @@
  * entries in Redis (as production runs). Reads through the gateway see the change within a
  * second; the tests poll for it within a generous bound.
  */
+import { randomBytes } from 'node:crypto';
 import {
   AdminInventorySetDocument,
   AdminProductUpdateDocument,
@@ -34,7 +35,7 @@ describe.each(['http', 'redis'] as const)('purges with events over %s', (transpo
   it('a product edited in the back office, and only the answers holding it', async () => {
     const [edited, other] = await Promise.all([
       createProduct(stack, admin),
-      createProduct(stack, admin, 5, 'cameras'),
+      createProduct(stack, admin, { categorySlug: 'cameras' }),
     ]);
     const listing = { first: 100, categorySlug: 'headphones', sort: 'NEWEST' };
     // Cached, and served from the cache before the edit (once the creations' events are in).
@@ -62,8 +63,20 @@ describe.each(['http', 'redis'] as const)('purges with events over %s', (transpo
     expect((stack.gateway.responseCache?.stats.purged ?? 0) - purgedBefore).toBeGreaterThan(0);
   });
 
+  it('a search, once the index has the new product', async () => {
+    const word = `heron${randomBytes(4).toString('hex').replace(/[0-9]/g, 'q')}`;
+    const search = () => getById(stack.gatewayUrl, 'Search', { query: word, first: 5 });
+    const count = (reply: Awaited<ReturnType<typeof search>>) =>
+      (reply.json?.data?.search as { totalCount: number } | null)?.totalCount;
+    expect(count(await eventually(search, isHit))).toBe(0);
+    const lamp = await createProduct(stack, admin, { title: `Lamp ${word}` });
+    // Well within the cached answer's 60 seconds: a purge made it, not its end.
+    const found = await eventually(search, (reply) => count(reply) === 1);
+    expect(found.text).toContain(lamp.id);
+  });
+
   it('stock set in the back office', async () => {
-    const lamp = await createProduct(stack, admin, 5);
+    const lamp = await createProduct(stack, admin, { quantity: 5 });
     const quantity = (reply: Awaited<ReturnType<typeof detail>>) =>
       (reply.json?.data?.product as { variants: { quantityAvailable: number }[] } | null)
         ?.variants[0].quantityAvailable;

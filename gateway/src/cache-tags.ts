@@ -7,8 +7,8 @@
  *   each Category. A response holding one of them without its key is not tagged (and so not
  *   stored): nothing could purge it.
  * - Lists, from the root fields: what a change can add to or reorder (`listing:<category>` for a
- *   category's listing, `listing` for the whole catalog, searches and a product not found,
- *   `categories` for the product counts, `bestsellers` for recommendations).
+ *   category's listing, `listing` for the whole catalog and a product not found, `search` for
+ *   searches, `categories` for the product counts, `bestsellers` for recommendations).
  *
  * Tag values are URL-encoded: they travel in headers and in the store's entry format.
  */
@@ -46,8 +46,8 @@ const ROOT_LISTS: Record<string, (args: Record<string, unknown>) => string[]> = 
   },
   categories: () => ['categories'],
   category: () => ['categories'],
-  search: () => ['listing'],
-  predictiveSearch: () => ['listing'],
+  search: () => ['search'],
+  predictiveSearch: () => ['search'],
   recommendedProducts: () => ['bestsellers'],
 };
 
@@ -61,6 +61,7 @@ export function purgeTagsOf(event: StoreEvent): string[] {
         ...event.categorySlugs.map((slug) => tag('listing', slug)),
         'listing',
         'categories',
+        'search',
       ];
     case 'stock.changed':
       return [
@@ -70,6 +71,18 @@ export function purgeTagsOf(event: StoreEvent): string[] {
     case 'order.changed':
       return event.placed ? ['bestsellers'] : [];
   }
+}
+
+/**
+ * The search index follows the catalog's change feed on its own, up to a second or so after the
+ * event: a search answered meanwhile is the old one. Searches are purged again at these delays
+ * after a product changes.
+ */
+export const INDEX_CATCH_UP_MS = [1_500, 3_000];
+
+/** The tags to purge again once the search index has caught up with the event. */
+export function laterPurgeTagsOf(event: StoreEvent): string[] {
+  return event.type === 'product.changed' ? ['search'] : [];
 }
 
 class Untaggable extends Error {}

@@ -24,7 +24,7 @@ import type { GraphQLHttpRequest } from '../../common/http';
 import type { RequestIdentity } from '../../common/identity';
 import type { Logger } from '../../common/logger';
 import type { StoreEvent } from '../../common/store-events';
-import { purgeTagsOf, tagsOf } from './cache-tags';
+import { INDEX_CATCH_UP_MS, laterPurgeTagsOf, purgeTagsOf, tagsOf } from './cache-tags';
 import {
   etagOf,
   forwardStatus,
@@ -90,6 +90,8 @@ export class ResponseCache {
     executed: 0,
     purged: 0,
   };
+  /** Purges waiting for the search index to catch up. */
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** Misses being answered now, by key: a concurrent request for the same key waits for it. */
   private readonly inflight = new Map<string, Promise<void>>();
   /** Keys whose last answer was not stored (private, errors): their requests never wait. */
@@ -313,9 +315,23 @@ export class ResponseCache {
     return this.conditional(request, response, entry.etag);
   }
 
-  /** Purges what a store event changed (retried a few times when the store does not answer). */
+  /** Purges what a store event changed; searches again once the index has caught up. */
   readonly onEvent = (event: StoreEvent): void => {
-    const tags = purgeTagsOf(event);
+    this.purge(purgeTagsOf(event));
+    const later = laterPurgeTagsOf(event);
+    if (later.length === 0) return;
+    for (const delay of INDEX_CATCH_UP_MS) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.purge(later);
+      }, delay);
+      timer.unref();
+      this.timers.add(timer);
+    }
+  };
+
+  /** Deletes the tagged entries (retried a few times when the store does not answer). */
+  private purge(tags: readonly string[]): void {
     if (tags.length === 0) return;
     const now = Date.now();
     for (const t of tags) this.purgedAt.set(t, now);
@@ -335,9 +351,10 @@ export class ResponseCache {
       );
     };
     attempt(3);
-  };
+  }
 
   close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
     return this.options.store.close();
   }
 }

@@ -90,8 +90,7 @@ export const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.acces
 export async function createProduct(
   stack: Stack,
   admin: TestUser,
-  quantity = 5,
-  categorySlug = 'headphones',
+  options: { quantity?: number; categorySlug?: string; title?: string } = {},
 ) {
   const sku = `CA-${randomBytes(4).toString('hex')}`;
   const seen: StoreEvent[] = [];
@@ -101,10 +100,10 @@ export async function createProduct(
     AdminProductCreateDocument,
     {
       input: {
-        title: `Cached Lamp ${sku}`,
+        title: options.title ?? `Cached Lamp ${sku}`,
         description: 'A lamp that remembers.',
-        categorySlug,
-        variants: [{ sku, title: 'Default', price: '10.00', quantity }],
+        categorySlug: options.categorySlug ?? 'headphones',
+        variants: [{ sku, title: 'Default', price: '10.00', quantity: options.quantity ?? 5 }],
       },
     },
     bearer(admin),
