@@ -42,6 +42,29 @@ const gatewayServedPubSub: PubSub = {
 
 const federationLink = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
 
+/**
+ * Apollo's cache control, declared in every subgraph: types and fields carry
+ * `@cacheControl(maxAge, scope)`, Apollo Server's cache control plugin turns the hints of what a
+ * request resolved into the response's `Cache-Control`, and the gateway combines the subgraphs'
+ * headers into the policy of the whole response. The enum stays out of the public schema.
+ */
+export const cacheControlSdl = `
+"""Who may share a cached response: anyone (PUBLIC) or only the caller (PRIVATE)."""
+enum CacheControlScope @federation__inaccessible {
+  """Cacheable by shared caches: the data is the same for every caller."""
+  PUBLIC
+  """Cacheable by the caller only: the data is about or for the caller."""
+  PRIVATE
+}
+
+"""How long a type or field may be cached, and by whom."""
+directive @cacheControl(
+  maxAge: Int
+  scope: CacheControlScope
+  inheritMaxAge: Boolean
+) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+`;
+
 export async function buildFederatedSchema<TServices>(
   options: FederatedSchemaOptions<TServices>,
 ): Promise<GraphQLSchema> {
@@ -70,7 +93,9 @@ export async function buildFederatedSchema<TServices>(
     schema.getSubscriptionType(),
     'Live updates, served by the gateway over WebSocket (graphql-transport-ws) and multipart HTTP.',
   );
-  const typeDefs = parse(`${federationLink}\n${printSchemaWithDirectives(schema)}`);
+  const typeDefs = parse(
+    `${federationLink}\n${cacheControlSdl}\n${printSchemaWithDirectives(schema)}`,
+  );
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, fields] of Object.entries(referenceResolvers)) {
     resolvers[typeName] = {

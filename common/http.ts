@@ -4,8 +4,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { noteErrorCode, type RequestObserver } from './access-log';
+import {
+  HeaderMap,
+  type ApolloServer,
+  type BaseContext,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import type { ErrorCode } from './errors';
 
 /** Handles a request and returns true, or returns false to let the next route try. */
@@ -39,6 +44,17 @@ export interface HttpServerOptions<TContext extends BaseContext> {
     context: TContext,
     req: IncomingMessage,
   ) => Promise<GraphQLHttpRequest> | GraphQLHttpRequest;
+  /**
+   * Answers a request around `run` (the `prepare` step, then Apollo Server): a response cache
+   * answers from its store without running it, or runs it and keeps the answer.
+   */
+  around?: (
+    request: GraphQLHttpRequest,
+    context: TContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+    run: (request: GraphQLHttpRequest) => Promise<HTTPGraphQLResponse>,
+  ) => Promise<HTTPGraphQLResponse>;
   /** Encodes a complete response body (compression); returns the body to send. */
   encode?: (req: IncomingMessage, res: ServerResponse, body: string) => Promise<string | Buffer>;
   /** Requests with more headers than this are answered 431. */
@@ -174,18 +190,22 @@ export async function startHttpServer<TContext extends BaseContext>(
     const query = url.indexOf('?');
     // Built before GraphQL runs, so a refused caller gets its HTTP status, not a 200 with errors.
     const context = await options.context(req);
-    let httpGraphQLRequest: GraphQLHttpRequest = {
+    const httpGraphQLRequest: GraphQLHttpRequest = {
       method: req.method ?? 'GET',
       headers,
       search: query >= 0 ? url.slice(query) : '',
       body,
     };
-    if (options.prepare)
-      httpGraphQLRequest = await options.prepare(httpGraphQLRequest, context, req);
-    const result = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest,
-      context: async () => context,
-    });
+    const run = async (request: GraphQLHttpRequest) =>
+      options.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: options.prepare
+          ? await options.prepare(request, context, req)
+          : request,
+        context: async () => context,
+      });
+    const result = options.around
+      ? await options.around(httpGraphQLRequest, context, req, res, run)
+      : await run(httpGraphQLRequest);
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {

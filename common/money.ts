@@ -1,4 +1,5 @@
 /** Money is integer minor units inside the system and a two-place decimal string outside. */
+import { inheritsHint } from './cache-hints';
 import { Field, ObjectType, Directive } from 'type-graphql';
 
 /** "19.99" for 1999. */
@@ -17,6 +18,7 @@ export function parseMinorUnits(text: string): number | null {
 }
 
 @Directive('@shareable')
+@inheritsHint()
 @ObjectType({ description: 'An amount of money in one currency.' })
 export class Money {
   @Field({ description: 'Decimal amount with two places, for example "19.99".' })

@@ -1,4 +1,5 @@
 /** Relay connections: argument checks and opaque cursors. */
+import { inheritsHint } from './cache-hints';
 import { Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { errors } from './errors';
 
@@ -39,6 +40,7 @@ export function decodeCursor<T extends Record<string, string | number>>(
 }
 
 @Directive('@shareable')
+@inheritsHint()
 @ObjectType({ description: 'Where a page sits in a connection (Relay cursor pagination).' })
 export class PageInfo {
   @Field({ description: 'True when more items follow this page.' })
@@ -102,6 +104,7 @@ export interface ConnectionWords {
  */
 export function connectionTypes<T extends object>(node: ClassType<T>, words: ConnectionWords) {
   const thing = words.one.replace(/^(An?|The) /, '');
+  @inheritsHint()
   @ObjectType(`${node.name}Edge`, { description: `${words.one} in a connection, with its cursor.` })
   class Edge {
     @Field({ description: `Opaque cursor of this ${thing}; pass it as \`after\` to continue.` })
@@ -111,6 +114,7 @@ export function connectionTypes<T extends object>(node: ClassType<T>, words: Con
     node!: T;
   }
 
+  @inheritsHint()
   @ObjectType(`${node.name}Connection`, { description: words.description })
   class NodeConnection {
     @Field(() => [Edge], { description: `The ${words.many} of this page with their cursors.` })

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import { mergeVary } from './http-cache';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -36,9 +37,14 @@ export function compressor(minBytes: number) {
     res: ServerResponse,
     body: string,
   ): Promise<string | Buffer> => {
-    res.setHeader('vary', 'accept-encoding');
+    // Added to what the response varies on already (the origin, the caller).
+    res.setHeader('vary', mergeVary(res.getHeader('vary'), 'accept-encoding'));
     const size = Buffer.byteLength(body);
-    const encoding = size >= minBytes ? negotiateEncoding(req.headers['accept-encoding']) : null;
+    // A 304 has no body to compress.
+    const encoding =
+      size >= minBytes && size > 0 && res.statusCode !== 304
+        ? negotiateEncoding(req.headers['accept-encoding'])
+        : null;
     if (!encoding) return body;
     const compressed =
       encoding === 'br'

@@ -60,6 +60,13 @@ export function edgeSettings(production: boolean) {
     corsOrigins: env.string('CORS_ORIGINS', production ? '' : DEVELOPMENT_ORIGINS.join(',')),
     maxRequestHeaders: env.int('MAX_REQUEST_HEADERS', 100, { min: 10, max: 2_000 }),
     compressionMinBytes: env.int('COMPRESSION_MIN_BYTES', 1_024, { min: 0, max: 100_000_000 }),
+    responseCache: env.bool('RESPONSE_CACHE', true),
+    responseCachePrefix: env.string('RESPONSE_CACHE_PREFIX', 'storefront:response:'),
+    responseCacheMemoryMb: env.int('RESPONSE_CACHE_MEMORY_MB', 64, { min: 1, max: 65_536 }),
+    staleWhileRevalidateSeconds: env.int('CACHE_STALE_WHILE_REVALIDATE_SECONDS', 30, {
+      min: 0,
+      max: 86_400,
+    }),
   };
 }
 

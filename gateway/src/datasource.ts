@@ -54,7 +54,8 @@ export class ResilientDataSource extends RemoteGraphQLDataSource<GatewayContext>
     private readonly logger: Logger,
   ) {
     const connections = createKeepAliveFetcher({ timeoutMs });
-    super({ url, fetcher: connections });
+    // Each subgraph's Cache-Control (from its cache hints) restricts the whole answer's policy.
+    super({ url, fetcher: connections, honorSubgraphCacheControlHeader: true });
     this.connections = connections;
   }
 

@@ -26,6 +26,8 @@ import { LimitChecker } from './limits';
 import { createLive, type Live } from './live';
 import { gatewayObserver, measuredPrepare } from './metrics';
 import { RateLimits } from './rate-limit';
+import { cacheStatusRoute } from './http-cache';
+import { createResponseCache, type ResponseCache } from './response-cache';
 import { persistedQueryCache, TrustedDocuments, TrustedDocumentStore } from './trusted-documents';
 
 /** The largest page a connection serves (`first` above it is BAD_USER_INPUT). */
@@ -77,6 +79,8 @@ export async function startGateway(
     events: StoreEventSubscriber;
     /** Live updates (subscriptions). */
     live: Live;
+    /** The response cache (null with RESPONSE_CACHE=false). */
+    responseCache: ResponseCache | null;
   }
 > {
   // Apollo's anonymous usage reporting would call a host this store was not configured with.
@@ -120,6 +124,7 @@ export async function startGateway(
     logger,
   });
   const stats: DocumentStats = { parsed: 0, validated: 0 };
+  const responseCache = createResponseCache(settings, logger, rateLimits);
   const edgePlugin: ApolloServerPlugin<GatewayContext> = {
     async serverWillStart() {
       return {
@@ -208,7 +213,13 @@ export async function startGateway(
         ? masked
         : { ...masked, message: masked.message.replace(SUGGESTION, '') };
     },
-    plugins: [ApolloServerPluginLandingPageDisabled(), edgePlugin, live.plugin, accessLogPlugin()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      edgePlugin,
+      live.plugin,
+      ...(responseCache ? [responseCache.plugin] : []),
+      accessLogPlugin(),
+    ],
   });
   await apollo.start();
 
@@ -219,6 +230,7 @@ export async function startGateway(
     logger: logger.child({ component: 'store-events' }),
   });
   live.start(apollo, events);
+  if (responseCache) events.subscribe(responseCache.onEvent);
   const running = await startHttpServer({
     apollo,
     context: async (req) => ({ identity: await authenticator.authenticate(req) }),
@@ -228,6 +240,7 @@ export async function startGateway(
       options.checks === false
         ? undefined
         : measuredPrepare(edge.prepare, (id) => trusted.get(id)?.name),
+    around: responseCache?.around,
     encode: compressor(settings.compressionMinBytes),
     maxHeaders: settings.maxRequestHeaders,
     observe:
@@ -239,6 +252,7 @@ export async function startGateway(
           ),
     checks: Object.entries(config.subgraphUrls).map(([name, url]) => subgraphCheck(name, url)),
     routes: [
+      cacheStatusRoute('/graphql'),
       ...(events.route ? [events.route] : []),
       webhookForwardRoute(config.subgraphUrls.order),
       corsRoute(settings.corsOrigins, ['/graphql']),
@@ -261,11 +275,12 @@ export async function startGateway(
     stats,
     events,
     live,
+    responseCache,
     close: async () => {
       await live.close(); // subscriptions complete first: their clients reconnect elsewhere
       await running.close();
       for (const source of dataSources) source.close();
-      await Promise.all([rateLimits?.close(), events.close()]);
+      await Promise.all([rateLimits?.close(), events.close(), responseCache?.close()]);
     },
   };
 }

@@ -32,6 +32,7 @@ export async function startEdgeGateway(
     COGNITO_USER_POOL_ID: cognito().userPoolId,
     COGNITO_CLIENT_ID: cognito().clientId,
     COGNITO_JWKS_URL: cognito().jwksUrl,
+    RESPONSE_CACHE: 'false',
     ...settings,
   });
   const gateway = await startGateway(config, createLogger('test', { silent: true }), {

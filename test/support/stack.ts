@@ -82,6 +82,8 @@ export interface StackOptions {
    * the shared seeded catalog; a stack with a private catalog gets a private index unless given.
    */
   searchSchema?: string;
+  /** The gateway's response cache; on by default when the stack has store events (purges). */
+  responseCache?: boolean;
   /** How often the search service reads the catalog's change feed (default 100 ms). */
   searchPollMs?: number;
   /**
@@ -330,6 +332,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Every test's requests come from 127.0.0.1; the edge's tests run gateways with the limits on.
     RATE_LIMIT_PER_ADDRESS: '0',
     RATE_LIMIT_PER_SHOPPER: '0',
+    RESPONSE_CACHE: String(options.responseCache ?? options.events !== undefined),
+    RESPONSE_CACHE_PREFIX: `${namespace}response:`,
     ...(eventsChannel
       ? { REDIS_URL: testServices.redisUrl, STORE_EVENTS_CHANNEL: eventsChannel }
       : {}),

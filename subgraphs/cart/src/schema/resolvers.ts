@@ -1,4 +1,5 @@
 /** Thin resolvers: each turns its arguments into one CartService call. */
+import { viewerOnly } from '../../../../common/cache-hints';
 import {
   Arg,
   Ctx,
@@ -48,6 +49,7 @@ interface CartCostSource {
 export class CartQueryResolver {
   constructor(private readonly services: CartServices) {}
 
+  @viewerOnly()
   @Query(() => Cart, {
     nullable: true,
     description:

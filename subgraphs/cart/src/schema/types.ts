@@ -1,4 +1,5 @@
 /** The cart's GraphQL types, the entities it extends, and its internal types for checkout. */
+import { viewerOnly } from '../../../../common/cache-hints';
 import { userErrorType, payloadType } from '../../../../common/user-error';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Money } from '../../../../common/money';
@@ -47,6 +48,7 @@ export class ProductVariant {
 
 /** Defined by the user subgraph; the cart adds the shopper's cart to it. */
 @Directive('@key(fields: "id")')
+@viewerOnly()
 @ObjectType({
   description: "A shopper with an account: a Cognito user and the store's profile of them.",
 })
@@ -55,6 +57,7 @@ export class User {
   id!: string;
 }
 
+@viewerOnly()
 @ObjectType({ description: 'What one line of a cart costs at the current price.' })
 export class CartLineCost {
   @Field(() => Money, { description: 'The current price of one unit.' })
@@ -64,6 +67,7 @@ export class CartLineCost {
   subtotalAmount!: Money;
 }
 
+@viewerOnly()
 @ObjectType({ description: 'One variant in a cart, with how many of it.' })
 export class CartLine {
   @Field(() => ID, {
@@ -75,9 +79,11 @@ export class CartLine {
   quantity!: number;
 }
 
+@viewerOnly()
 @ObjectType({ description: 'What the cart costs at current prices, before shipping and tax.' })
 export class CartCost {}
 
+@viewerOnly()
 @ObjectType({
   description:
     'A shopping cart. A guest cart is open to whoever holds its id; a signed-in shopper has one cart, `me.cart`, open to them only. A cart expires 30 days after its last change.',

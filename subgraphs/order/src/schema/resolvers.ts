@@ -3,6 +3,7 @@
  * OrderService or CheckoutService call; money fields turn minor units into Money. Then the list
  * of every resolver and the federation entry points.
  */
+import { viewerOnly } from '../../../../common/cache-hints';
 import {
   Arg,
   Ctx,
@@ -52,6 +53,7 @@ import type { OrderService } from '../order.service';
 export class OrderQueryResolver {
   constructor(private readonly services: OrderServices) {}
 
+  @viewerOnly()
   @Query(() => Order, {
     nullable: true,
     description:
@@ -64,6 +66,7 @@ export class OrderQueryResolver {
     return this.services.orders.order(ctx, id);
   }
 
+  @viewerOnly()
   @Query(() => OrderConnection, {
     description: 'Every order, newest first, optionally of one status. Admins only.',
   })

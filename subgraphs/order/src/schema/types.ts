@@ -2,12 +2,14 @@
  * The order subgraph's GraphQL types: checkout, orders and payments, and the stock fields it
  * adds to the catalog's entities.
  */
+import { STOCK_MAX_AGE, publicFor, viewerOnly } from '../../../../common/cache-hints';
 import { AdminUserError, payloadType, userErrorType } from '../../../../common/user-error';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { AddressInput } from '../../../../common/address';
 import { connectionTypes } from '../../../../common/pagination';
 
 @Directive('@key(fields: "id")')
+@publicFor(STOCK_MAX_AGE)
 @ObjectType({ description: 'A product of the catalog. Shoppers buy one of its variants.' })
 export class Product {
   @Field(() => ID, { description: 'Unique, stable identifier.' })
@@ -15,6 +17,7 @@ export class Product {
 }
 
 @Directive('@key(fields: "id")')
+@publicFor(STOCK_MAX_AGE)
 @ObjectType({
   description:
     'A purchasable version of a product: one combination of its options, with a SKU and a price.',
@@ -247,6 +250,7 @@ export class Payment {
   last4!: string | null;
 }
 
+@viewerOnly()
 @ObjectType({ description: 'A paid order, placed through checkout.' })
 export class Order {
   @Field(() => ID, {
@@ -282,6 +286,7 @@ export const { Edge: OrderEdge, Connection: OrderConnection } = connectionTypes(
 });
 
 @Directive('@key(fields: "id")')
+@viewerOnly()
 @ObjectType({
   description: "A shopper with an account: a Cognito user and the store's profile of them.",
 })

@@ -1,4 +1,5 @@
 /** Thin resolvers: each turns its arguments into one service call. */
+import { CATALOG_MAX_AGE, publicFor } from '../../../../common/cache-hints';
 import {
   Arg,
   Ctx,
@@ -38,10 +39,9 @@ import {
   ProductCreatePayload,
   ProductUpdateInput,
   ProductUpdatePayload,
-  ReviewAddInput,
-  ReviewAddPayload,
 } from './types';
 import { MediaMutationResolver } from './media.resolvers';
+import { ReviewAddInput, ReviewAddPayload } from './review.types';
 
 /** What the product subgraph's resolvers call. */
 export interface ProductServices {
@@ -56,6 +56,7 @@ export interface ProductServices {
 export class CatalogQueryResolver {
   constructor(private readonly services: ProductServices) {}
 
+  @publicFor(CATALOG_MAX_AGE)
   @Query(() => Product, {
     nullable: true,
     description: 'One product by `id` or by `slug` (give exactly one); null when there is none.',
@@ -69,6 +70,7 @@ export class CatalogQueryResolver {
     return this.services.catalog.product(ctx, { id, slug });
   }
 
+  @publicFor(CATALOG_MAX_AGE)
   @Query(() => ProductConnection, {
     description: 'Browse the catalog, optionally one category, in the chosen order.',
   })
@@ -97,11 +99,13 @@ export class CatalogQueryResolver {
     });
   }
 
+  @publicFor(CATALOG_MAX_AGE)
   @Query(() => [Category], { description: 'Every category, in display order.' })
   categories(@Ctx() ctx: RequestContext<CatalogLoaders>) {
     return this.services.catalog.categories(ctx);
   }
 
+  @publicFor(CATALOG_MAX_AGE)
   @Query(() => Category, {
     nullable: true,
     description: 'One category by slug; null when there is none.',
@@ -113,6 +117,7 @@ export class CatalogQueryResolver {
     return this.services.catalog.category(ctx, slug);
   }
 
+  @publicFor(CATALOG_MAX_AGE)
   @Query(() => ProductVariant, {
     nullable: true,
     description: 'One variant by id; null when there is none.',

@@ -2,7 +2,8 @@
  * The product subgraph's GraphQL types: the catalog, reviews, the back office's inputs and
  * payloads. Plain fields read the domain record directly.
  */
-import { AdminUserError, payloadType, userErrorType } from '../../../../common/user-error';
+import { CATALOG_MAX_AGE, inheritsHint, publicFor } from '../../../../common/cache-hints';
+import { AdminUserError, payloadType } from '../../../../common/user-error';
 import {
   Directive,
   Field,
@@ -36,6 +37,7 @@ registerEnumType(ProductSort, {
   },
 });
 
+@inheritsHint()
 @ObjectType({ description: 'A picture of a product, served from the asset CDN.' })
 export class Image {
   @Field({ description: 'Absolute URL of the image.' })
@@ -45,6 +47,7 @@ export class Image {
   altText!: string | null;
 }
 
+@inheritsHint()
 @ObjectType({ description: 'A downloadable document about a product: a manual, a data sheet.' })
 export class ProductDocument {
   @Field({ description: 'What the document is, for example "User manual".' })
@@ -57,6 +60,7 @@ export class ProductDocument {
   contentType!: string;
 }
 
+@inheritsHint()
 @ObjectType({
   description: 'An option a product comes in, such as size or colour, with its values.',
 })
@@ -68,6 +72,7 @@ export class ProductOption {
   values!: string[];
 }
 
+@inheritsHint()
 @ObjectType({ description: 'The value one variant has for one product option.' })
 export class SelectedOption {
   @Field({ description: 'Name of the option, for example "Size".' })
@@ -77,6 +82,7 @@ export class SelectedOption {
   value!: string;
 }
 
+@inheritsHint()
 @ObjectType({ description: "The lowest and highest price among a product's variants." })
 export class PriceRange {
   @Field(() => Money, { description: 'Price of the cheapest variant.' })
@@ -86,6 +92,7 @@ export class PriceRange {
   maxVariantPrice!: Money;
 }
 
+@inheritsHint()
 @ObjectType({ description: "The average of a product's review ratings." })
 export class RatingSummary {
   @Field(() => Float, {
@@ -97,6 +104,7 @@ export class RatingSummary {
   count!: number;
 }
 
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({ description: 'A group of products shoppers browse by, such as "Headphones".' })
 export class Category {
   @Field({ description: 'Stable, URL-safe identifier of the category.' })
@@ -112,6 +120,7 @@ export class Category {
   productCount!: number;
 }
 
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({ description: "A shopper's review of a product." })
 export class Review {
   @Field(() => ID, { description: 'Unique identifier of the review.' })
@@ -141,6 +150,7 @@ export const { Edge: ReviewEdge, Connection: ReviewConnection } = connectionType
 });
 
 @Directive('@key(fields: "id")')
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({ description: 'A product of the catalog. Shoppers buy one of its variants.' })
 export class Product {
   @Field(() => ID, { description: 'Unique, stable identifier.' })
@@ -166,6 +176,7 @@ export class Product {
 }
 
 @Directive('@key(fields: "id")')
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({
   description:
     'A purchasable version of a product: one combination of its options, with a SKU and a price.',
@@ -387,63 +398,4 @@ export const ProductUpdatePayload = payloadType(
     description: 'The product as it is now; null when it was not updated.',
   },
   { type: AdminUserError, description: 'Why the product was not updated; empty on success.' },
-);
-
-// ---- reviews -----------------------------------------------------------------------------------
-
-export enum ReviewUserErrorCode {
-  INVALID_INPUT = 'INVALID_INPUT',
-  NOT_FOUND = 'NOT_FOUND',
-  ALREADY_REVIEWED = 'ALREADY_REVIEWED',
-}
-
-registerEnumType(ReviewUserErrorCode, {
-  name: 'ReviewUserErrorCode',
-  description: 'Why a review was not added.',
-  valuesConfig: {
-    INVALID_INPUT: {
-      description: 'The rating is not 1 to 5, or a text is empty or too long; `field` says which.',
-    },
-    NOT_FOUND: { description: 'There is no product with this id.' },
-    ALREADY_REVIEWED: { description: 'The shopper has already reviewed this product.' },
-  },
-});
-
-export const ReviewUserError = userErrorType<ReviewUserErrorCode>(
-  'ReviewUserError',
-  ReviewUserErrorCode,
-  {
-    description: 'A reason a review was not added (an expected outcome).',
-    field:
-      'Path to the input field at fault, for example ["input", "rating"]; null when no single field is.',
-  },
-);
-
-@InputType({ description: 'A review of a product by the signed-in shopper.' })
-export class ReviewAddInput {
-  @Field(() => ID, { description: 'The product reviewed.' })
-  productId!: string;
-
-  @Field(() => Int, { description: 'Rating from 1 (poor) to 5 (excellent).' })
-  rating!: number;
-
-  @Field({ description: 'Headline, 1 to 120 characters.' })
-  title!: string;
-
-  @Field({ description: 'Text of the review, 1 to 5,000 characters.' })
-  body!: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description:
-      'Name to show with the review, at most 60 characters; when omitted, "Shopper" and a short tag of the account.',
-  })
-  authorName?: string | null;
-}
-
-export const ReviewAddPayload = payloadType(
-  'ReviewAddPayload',
-  'The result of reviewAdd.',
-  { field: 'review', type: Review, description: 'The new review; null when it was not added.' },
-  { type: ReviewUserError, description: 'Why the review was not added; empty on success.' },
 );

@@ -1,10 +1,12 @@
 /** Thin resolvers: each turns its arguments into one service call. */
+import { CATALOG_MAX_AGE, personalised, publicFor } from '../../../../common/cache-hints';
 import {
   Arg,
   Ctx,
   Directive,
   FieldResolver,
   ID,
+  Info,
   Int,
   Mutation,
   Query,
@@ -14,7 +16,8 @@ import {
 import type { RequestContext } from '../../../../common/context';
 import type { SearchLoaders } from '../loaders';
 import type { RecommendationService } from '../recommendation.service';
-import type { SearchService } from '../search.service';
+import { shopperSub, type SearchService } from '../search.service';
+import type { GraphQLResolveInfo } from 'graphql';
 import {
   PredictiveSearchResult,
   Product,
@@ -35,6 +38,7 @@ export interface SearchServices {
 export class SearchQueryResolver {
   constructor(private readonly services: SearchServices) {}
 
+  @publicFor(CATALOG_MAX_AGE)
   @Query(() => SearchResultConnection, {
     description:
       'Full-text search of the catalog with filters, sorts, facets and Relay pagination. Misspelt queries that match nothing as typed are corrected (see correctedQuery). An empty query browses the whole catalog.',
@@ -56,10 +60,14 @@ export class SearchQueryResolver {
       description: 'Order of the results; RELEVANCE by default.',
     })
     sort: SearchSortKey | null,
+    @Info() info: GraphQLResolveInfo,
   ) {
+    // A signed-in shopper's results are ranked by what they bought.
+    if (shopperSub(ctx.identity.viewer)) personalised(info);
     return this.services.search.search(ctx, { query, first, after, filter, sort });
   }
 
+  @publicFor(CATALOG_MAX_AGE)
   @Query(() => PredictiveSearchResult, {
     description:
       'Query completions and matching products as the shopper types (the last word may be partial).',
@@ -76,6 +84,7 @@ export class SearchQueryResolver {
     return this.services.search.predictive(ctx, query, first);
   }
 
+  @publicFor(CATALOG_MAX_AGE)
   @Query(() => [Product], {
     description:
       'Products for the caller: for a signed-in shopper, from what they bought (bought together, then best sellers of their categories); for anyone else, best sellers. Never anything out of stock or already bought.',
@@ -83,7 +92,9 @@ export class SearchQueryResolver {
   recommendedProducts(
     @Ctx() ctx: RequestContext<SearchLoaders>,
     @Arg('first', () => Int, { description: 'How many, 0 to 50.' }) first: number,
+    @Info() info: GraphQLResolveInfo,
   ) {
+    if (shopperSub(ctx.identity.viewer)) personalised(info);
     return this.services.recommendations.recommended(ctx, first);
   }
 }
@@ -92,6 +103,7 @@ export class SearchQueryResolver {
 export class ProductRecommendationResolver {
   constructor(private readonly services: SearchServices) {}
 
+  @publicFor(CATALOG_MAX_AGE)
   @FieldResolver(() => [Product], {
     description:
       'Products bought together with this one, most often first, then products of the same category near its price (same brand first). Never this product, never out of stock.',

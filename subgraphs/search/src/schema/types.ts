@@ -1,9 +1,11 @@
 /** The search subgraph's types: search results, facets, suggestions, and the Product it extends. */
+import { CATALOG_MAX_AGE, inheritsHint, publicFor } from '../../../../common/cache-hints';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '../../../../common/pagination';
 import type { SearchSortKey } from '../domain';
 
 @Directive('@key(fields: "id")')
+@publicFor(CATALOG_MAX_AGE)
 @ObjectType({ description: 'A product of the catalog. Shoppers buy one of its variants.' })
 export class Product {
   @Field(() => ID, { description: 'Unique, stable identifier.' })
@@ -68,6 +70,7 @@ export class SearchFilter {
   inStock?: boolean | null;
 }
 
+@inheritsHint()
 @ObjectType({ description: 'One value of a facet and how many results have it.' })
 export class SearchFacetValue {
   @Field({
@@ -86,6 +89,7 @@ export class SearchFacetValue {
   count!: number;
 }
 
+@inheritsHint()
 @ObjectType({ description: 'A way to narrow the results, with counts per value.' })
 export class SearchFacet {
   @Field({ description: '"category", "brand" or "price".' })
@@ -98,6 +102,7 @@ export class SearchFacet {
   values!: SearchFacetValue[];
 }
 
+@inheritsHint()
 @ObjectType({ description: 'A search result and its cursor.' })
 export class SearchResultEdge {
   @Field({ description: 'Pass as `after` to get the results after this one.' })
@@ -107,6 +112,7 @@ export class SearchResultEdge {
   node!: Product;
 }
 
+@inheritsHint()
 @ObjectType({ description: 'A page of search results, with facets and the query actually run.' })
 export class SearchResultConnection {
   @Field(() => [SearchResultEdge], { description: 'The results of this page, in order.' })
@@ -134,12 +140,14 @@ export class SearchResultConnection {
   facets!: SearchFacet[];
 }
 
+@inheritsHint()
 @ObjectType({ description: 'A suggested completion of what the shopper is typing.' })
 export class SearchQuerySuggestion {
   @Field({ description: 'The completed query; every suggestion finds at least one product.' })
   text!: string;
 }
 
+@inheritsHint()
 @ObjectType({ description: 'Suggestions shown while the shopper types.' })
 export class PredictiveSearchResult {
   @Field(() => [SearchQuerySuggestion], {

@@ -1,4 +1,5 @@
 /** Thin resolvers: each turns its arguments into one AccountService or UserService call. */
+import { viewerOnly } from '../../../../common/cache-hints';
 import { AddressInput } from '../../../../common/address';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { AccountService } from '../account.service';
@@ -92,6 +93,7 @@ export class AccountResolver {
 export class ProfileResolver {
   constructor(private readonly services: UserServices) {}
 
+  @viewerOnly()
   @Query(() => User, {
     nullable: true,
     description: 'The signed-in user; null for an anonymous caller.',

@@ -1,4 +1,5 @@
 /** The user subgraph's GraphQL types. Plain fields read the domain record directly. */
+import { viewerOnly } from '../../../../common/cache-hints';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum AccountUserErrorCode {
@@ -95,6 +96,7 @@ export class ProfileUpdateInput {
   name?: string | null;
 }
 
+@viewerOnly()
 @ObjectType({ description: 'A saved shipping address of the signed-in user.' })
 export class Address {
   @Field(() => ID, { description: 'Unique, stable identifier.' })
@@ -131,6 +133,7 @@ export class Address {
 }
 
 @Directive('@key(fields: "id")')
+@viewerOnly()
 @ObjectType({
   description: "A shopper with an account: a Cognito user and the store's profile of them.",
 })
