@@ -212,6 +212,8 @@ export async function prepareStores(
           products: result.products,
           items: result.items,
           ms: result.ms,
+          productsPerSecond: Math.round((result.products * 1000) / Math.max(1, result.ms)),
+          via: dynamo?.path ? 'LevelDB' : 'BatchWriteItem',
         });
       }
     }

@@ -13,7 +13,6 @@ type Ready = { ready: string } | { failed: string };
 
 export interface DynamoProcess extends EmbeddedDynamo {
   pid: number;
-  /** Requests served so far, by operation (`GetItem`, `Query`, `BatchGetItem`, ...). */
   counts(): Promise<Record<string, number>>;
 }
 

@@ -32,6 +32,10 @@ export interface EmbeddedDynamo {
   offline<T>(work: () => Promise<T>): Promise<T>;
   /** Stops accepting requests, waits for pending writes and closes the store. Idempotent. */
   stop(): Promise<void>;
+  /** When it runs in a process of its own (dynamodb-process.ts): that process. */
+  pid?: number;
+  /** When it counts: requests served so far, by operation (`GetItem`, `Query`, ...). */
+  counts?(): Promise<Record<string, number>>;
 }
 
 /** Forces connections still open this long after stop() to close. */
