@@ -56,7 +56,8 @@ export interface SeedResult {
   ms: number;
 }
 
-function itemsOf(entry: GeneratedProduct): Item[] {
+/** The DynamoDB items of one generated product. */
+export function itemsOf(entry: GeneratedProduct): Item[] {
   const { product, variants, reviews } = entry;
   return [
     productItem(product),
