@@ -45,7 +45,9 @@ async function contents(db: DynamoDBClient, table: string): Promise<Record<strin
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
+    // ensureTable's own record (when each table was created) differs; the rest must not.
     return items
+      .filter((item) => item.pk?.S !== 'META')
       .map((item) => JSON.stringify(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))))
       .sort()
       .map((text) => Object.fromEntries(JSON.parse(text) as [string, AttributeValue][]));
@@ -106,7 +108,7 @@ describe('writing straight into the embedded DynamoDB store', () => {
       expect(expected.table.length).toBeGreaterThan(100);
       expect(await contents(direct.db, 'catalog')).toEqual(expected);
       // And it serves again on the same endpoint.
-      const one = first[0];
+      const one = second[0];
       const got = await direct.db.send(
         new GetItemCommand({ TableName: 'catalog', Key: { pk: one.pk, sk: one.sk } }),
       );
