@@ -17,6 +17,7 @@
  *   separated, matched by prefix)  BENCH_PROFILE_DIR (runs ours under --cpu-prof, profile there)
  *   plus the store variables.
  */
+import { createHash } from 'node:crypto';
 import autocannon from 'autocannon';
 import { print } from 'graphql';
 import { env, loadConfig, runMain } from '../common/config';
@@ -162,10 +163,18 @@ runMain(async () => {
       : operations;
 
     const results: Result[] = [];
+    const mismatches: string[] = [];
     for (const operation of selected) {
       const bodyFor = (gateway: GatewayUnderTest) =>
         operation.byId ? (gateway.byId ? operation.byId[gateway.byId] : null) : operation.body;
       const targets = stack.gateways.filter((g) => bodyFor(g) !== null);
+      // Every gateway must give the same answer, without errors, or its figures mean nothing.
+      const answers = await Promise.all(
+        targets.map((g) => answerOf(g.url, bodyFor(g) ?? '').then((a) => `${g.name}: ${a}`)),
+      );
+      const distinct = new Set(answers.map((a) => a.slice(a.indexOf(':'))));
+      if (distinct.size > 1 || answers.some((a) => a.includes('errors')))
+        mismatches.push(`${operation.name}: ${answers.join('; ')}`);
       for (const gateway of targets) {
         // Warm caches and JIT.
         if (bench.warmup > 0)
@@ -207,6 +216,10 @@ runMain(async () => {
       `${bench.connections} connections, ${bench.seconds}s each, catalog of ${bench.products} products, cache: ${storeConfig.redisUrl ? 'Redis' : 'in-process'}`,
       described,
       '',
+      mismatches.length === 0
+        ? 'every gateway gave the same answer (data, no errors) to every case'
+        : `ANSWERS DIFFER: ${mismatches.join(' | ')}`,
+      '',
       ...resultsTable(results),
       '',
       ...ratioTable(results, names),
@@ -229,6 +242,20 @@ runMain(async () => {
     await stores.stop();
   }
 });
+
+/** A digest of the answer's data, and its error count when it has errors. */
+async function answerOf(url: string, body: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  const answer = (await response.json()) as { data?: unknown; errors?: unknown[] };
+  const digest = createHash('sha256')
+    .update(JSON.stringify(answer.data ?? null))
+    .digest('hex');
+  return `${response.status} ${digest.slice(0, 12)}${answer.errors ? ` ${answer.errors.length} errors` : ''}`;
+}
 
 /** The operations, with a product slug read from the catalog for the detail page. */
 async function buildOperations(gateways: readonly GatewayUnderTest[]): Promise<Operation[]> {
