@@ -88,9 +88,10 @@ export function whereTheTimeGoes(
         counters.map((c) => cell(num(r.trips[c.name] ?? NaN, 2), 12)).join(''),
     );
   }
-  lines.push(
-    `round trips: ${counters.map((c) => `${c.name} ${c.unit}`).join(', ')}; (load) is the load generator, not in "all"`,
-  );
+  if (gateway === 'ours')
+    lines.push(
+      `round trips: ${counters.map((c) => `${c.name} ${c.unit}`).join(', ')}; (load) is the load generator, not in "all"`,
+    );
   return lines;
 }
 

@@ -224,8 +224,10 @@ runMain(async () => {
       '',
       ...ratioTable(results, names),
       '',
-      ...whereTheTimeGoes(results, 'ours', counters),
-      '',
+      // For the peers too: what the subgraphs and stores did per request through each.
+      ...stack.gateways
+        .filter((g) => g.name !== 'unchecked')
+        .flatMap((g) => [...whereTheTimeGoes(results, g.name, counters), '']),
       ...edgeTable(results, names),
     ];
     if (results.some((r) => r.gateway === 'unchecked')) {
