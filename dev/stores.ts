@@ -12,6 +12,7 @@ import { ConfigError, env, loadConfig } from '../common/config';
 import { ensureDevAdmin, startEmbeddedCognito } from './embedded/cognito';
 import { createDynamoClient } from '../common/dynamo';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded/dynamodb';
+import { startEmbeddedS3 } from './embedded/s3';
 import { startEmbeddedSmtp } from './embedded/smtp';
 import { startEmbeddedPostgres } from './embedded/postgres';
 import type { Logger } from '../common/logger';
@@ -43,7 +44,14 @@ export const storeSettings = {
   identitySecret: env.optionalString('INTERNAL_IDENTITY_SECRET'),
   smtpUrl: env.optionalUrl('SMTP_URL', ['smtp', 'smtps']),
   embeddedSmtpPort: env.port('EMBEDDED_SMTP_PORT', 2525),
+  /** The product media bucket; unset: the embedded S3 holds one (LOCAL_MEDIA_BUCKET). */
+  mediaBucket: env.optionalString('MEDIA_BUCKET'),
+  assetBaseUrl: env.optionalUrl('ASSET_BASE_URL'),
+  embeddedS3Port: env.port('EMBEDDED_S3_PORT', 4568),
 };
+
+/** The bucket the embedded S3 holds when MEDIA_BUCKET is unset. */
+export const LOCAL_MEDIA_BUCKET = 'store-media';
 
 export type StoreConfig = ReturnType<typeof loadStoreConfig>;
 export const loadStoreConfig = (source: Record<string, string | undefined> = process.env) =>
@@ -71,6 +79,8 @@ export interface Stores {
   embeddedDynamo?: EmbeddedDynamo;
   /** The embedded PostgreSQL server's process id, when it was started here. */
   postgresPid?: number;
+  /** The product service's media settings for the embedded S3; empty when MEDIA_BUCKET is set. */
+  media: Record<string, string>;
   /** What was started here, for the start banner. */
   embedded: string[];
   stop(): Promise<void>;
@@ -81,6 +91,7 @@ export async function openStores(
   logger: Logger,
   options: {
     identity?: boolean;
+    media?: boolean;
     /** Run the embedded DynamoDB in a child process that counts requests (the benchmark). */
     dynamoProcess?: boolean;
     /** Extra server settings for the embedded PostgreSQL (`-c name=value`). */
@@ -155,10 +166,31 @@ export async function openStores(
       smtpUrl = mail.url;
       embedded.push(`mail (SMTP) ${mail.url}, every email written to ${config.dataDir}/mail`);
     }
+    let media: Record<string, string> = {};
+    if (!config.mediaBucket && options.media !== false) {
+      const s3Dir = join(resolve(config.dataDir), 's3');
+      const s3 = await startEmbeddedS3({
+        port: config.embeddedS3Port,
+        directory: s3Dir,
+        buckets: [LOCAL_MEDIA_BUCKET],
+      });
+      stops.push(() => s3.stop());
+      // The stand-in serves the files itself: it is the local CDN, unless one is configured.
+      const assetBaseUrl = config.assetBaseUrl ?? s3.publicUrl(LOCAL_MEDIA_BUCKET);
+      media = {
+        MEDIA_BUCKET: LOCAL_MEDIA_BUCKET,
+        MEDIA_S3_ENDPOINT: s3.endpoint,
+        ASSET_BASE_URL: assetBaseUrl,
+      };
+      embedded.push(
+        `S3 (s3rver) ${s3.endpoint}, bucket ${LOCAL_MEDIA_BUCKET}, files in ${config.dataDir}/s3, served at ${assetBaseUrl}`,
+      );
+    }
     return {
       dynamoEndpoint,
       databaseUrl,
       smtpUrl,
+      media,
       cognito,
       embeddedDynamo,
       postgresPid,
@@ -232,6 +264,7 @@ export function serviceEnvironment(config: StoreConfig, stores: Stores): Record<
     CATALOG_TABLE: config.table,
     INTERNAL_IDENTITY_SECRET: stores.identitySecret,
     SMTP_URL: stores.smtpUrl,
+    ...stores.media,
     ...(stores.cognito
       ? {
           COGNITO_USER_POOL_ID: stores.cognito.userPoolId,

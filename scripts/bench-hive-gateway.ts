@@ -5,23 +5,38 @@
  * (`@graphql-hive/router-runtime`) instead of the JavaScript one. Like the vanilla gateway, it
  * adds only the (anonymous) identity assertion the subgraphs require. Not used outside benchmarks.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway';
 import { anonymous, IDENTITY_HEADER, signIdentity } from '../common/identity';
 import { projectPath } from '../common/paths';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
+
+/**
+ * The little of Hive Gateway's API used here. Its own typings are not imported: they pull in the
+ * DOM library (through @whatwg-node/fetch), which changes the global fetch types of the project.
+ */
+interface HiveGateway {
+  (request: IncomingMessage, response: ServerResponse): void;
+  dispose(): Promise<void> | void;
+}
+interface FetchHookPayload {
+  options: { headers?: Record<string, string> } & Record<string, unknown>;
+  setOptions(options: Record<string, unknown>): void;
+}
+const { createGatewayRuntime } = require('@graphql-hive/gateway') as {
+  createGatewayRuntime(config: Record<string, unknown>): HiveGateway;
+};
 
 async function main() {
   const port = Number(process.env.PORT ?? 4100);
   const secret = process.env.INTERNAL_IDENTITY_SECRET ?? '';
   const rust = process.env.HIVE_QUERY_PLANNER === 'rust';
-  const identity: GatewayPlugin = {
-    onFetch({ options, setOptions }) {
+  const identity = {
+    onFetch({ options, setOptions }: FetchHookPayload) {
       setOptions({
         ...options,
         headers: {
-          ...(options.headers as Record<string, string>),
+          ...options.headers,
           [IDENTITY_HEADER]: signIdentity(anonymous, secret),
         },
       });
@@ -36,7 +51,9 @@ async function main() {
     logging: 'error',
     ...(rust
       ? {
-          unifiedGraphHandler: (await import('@graphql-hive/router-runtime')).unifiedGraphHandler,
+          unifiedGraphHandler: (
+            require('@graphql-hive/router-runtime') as { unifiedGraphHandler: unknown }
+          ).unifiedGraphHandler,
         }
       : {}),
   });

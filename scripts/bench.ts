@@ -104,6 +104,7 @@ runMain(async () => {
     'EMBEDDED_POSTGRES_PORT',
     'EMBEDDED_COGNITO_PORT',
     'EMBEDDED_SMTP_PORT',
+    'EMBEDDED_S3_PORT',
   ])
     storePorts[variable] = process.env[variable] ?? String(await freePort());
   const storeConfig = {

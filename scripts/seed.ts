@@ -18,7 +18,7 @@ function productsArgument(fallback: number): number {
 runMain(async () => {
   const config = loadStoreConfig();
   const logger = createLogger('seed');
-  const stores = await openStores(config, logger, { identity: false });
+  const stores = await openStores(config, logger, { identity: false, media: false });
   try {
     await prepareStores(config, stores, logger, productsArgument(config.seedProducts));
     logger.info('catalog ready', { table: config.table });

@@ -27,8 +27,6 @@ const pending: Record<string, string> = {
   ProductStock: 'live updates: subscriptions at the gateway',
   OrderStatus: 'live updates: subscriptions at the gateway',
   AdminOrderFeed: 'live updates: subscriptions at the gateway',
-  AdminMediaUploadCreate: 'product media in S3',
-  AdminProductMediaAttach: 'product media in S3',
 };
 
 interface Definition {

@@ -20,6 +20,7 @@ const env = {
   EMBEDDED_POSTGRES_PORT: '4612',
   EMBEDDED_COGNITO_PORT: '4613',
   EMBEDDED_SMTP_PORT: '4614',
+  EMBEDDED_S3_PORT: '4615',
   SEED_PRODUCTS: '40',
   LOG_LEVEL: 'info',
 };
@@ -118,11 +119,72 @@ async function checkSearch(token: string): Promise<SearchCheck> {
   return { indexed, searchableAfterMs, reindexOutput };
 }
 
+/** Uploads an image as the admin, attaches it to a product and fetches it where it is served. */
+async function checkMedia(token: string) {
+  const bytes = Buffer.alloc(1_234, 0x42);
+  const created = await graphql(
+    `
+      mutation ($input: MediaUploadInput!) {
+        mediaUploadCreate(input: $input) {
+          upload {
+            key
+            url
+          }
+          userErrors {
+            code
+          }
+        }
+      }
+    `,
+    { input: { filename: 'lantern.png', contentType: 'image/png', byteSize: bytes.length } },
+    token,
+  );
+  const upload = (created.data.mediaUploadCreate as { upload: { key: string; url: string } })
+    .upload;
+  const put = await fetch(upload.url, {
+    method: 'PUT',
+    body: bytes,
+    headers: { 'Content-Type': 'image/png' },
+  });
+  const listing = await graphql('{ products(first: 1) { nodes { id } } }');
+  const productId = (listing.data.products as { nodes: { id: string }[] }).nodes[0].id;
+  const attached = await graphql(
+    `
+      mutation ($productId: ID!, $input: ProductMediaInput!) {
+        productMediaAttach(productId: $productId, input: $input) {
+          product {
+            images {
+              url
+            }
+          }
+          userErrors {
+            code
+          }
+        }
+      }
+    `,
+    { productId, input: { key: upload.key } },
+    token,
+  );
+  const images = (attached.data.productMediaAttach as { product: { images: { url: string }[] } })
+    .product.images;
+  const url = images[images.length - 1].url;
+  const served = await fetch(url);
+  return {
+    put: put.status,
+    url,
+    status: served.status,
+    contentType: served.headers.get('content-type'),
+    same: Buffer.from(await served.arrayBuffer()).equals(bytes),
+  };
+}
+
 async function runOnce(options: { search?: boolean } = {}): Promise<{
   output: string;
   products: unknown;
   admin: unknown;
   search: SearchCheck | null;
+  media: Awaited<ReturnType<typeof checkMedia>> | null;
   exitCode: number | null;
 }> {
   const child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], {
@@ -156,9 +218,10 @@ async function runOnce(options: { search?: boolean } = {}): Promise<{
       ? (await graphql('{ me { email isAdmin } }', {}, session.accessToken)).data.me
       : null;
     const search = options.search && session ? await checkSearch(session.accessToken) : null;
+    const media = options.search && session ? await checkMedia(session.accessToken) : null;
     child.kill('SIGINT');
     const exitCode = await exited;
-    return { output, products, admin, search, exitCode };
+    return { output, products, admin, search, media, exitCode };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
@@ -184,6 +247,14 @@ it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () =
   expect(first.search?.searchableAfterMs).toBeLessThan(5_000);
   expect(first.search?.reindexOutput).toContain('search index rebuilt');
   expect(first.search?.reindexOutput).toContain('"documents":41');
+  // An uploaded image is served at a local URL (the S3 stand-in), so the playground shows it.
+  expect(first.media).toEqual({
+    put: 200,
+    url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:4615\/store-media\/products\/.+\.png$/),
+    status: 200,
+    contentType: 'image/png',
+    same: true,
+  });
   expect(first.exitCode).toBe(0);
 
   const second = await runOnce();
@@ -198,7 +269,7 @@ it('seeds, serves, stops on Ctrl-C, and restarts from the same data', async () =
   expect(second.exitCode).toBe(0);
 
   // Nothing it started is left listening.
-  for (const port of [4610, 4611, 4612, 4613, 4614, 4001, 4002, 4003, 4004, 4005]) {
+  for (const port of [4610, 4611, 4612, 4613, 4614, 4615, 4001, 4002, 4003, 4004, 4005]) {
     await expect(
       fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) }),
     ).rejects.toThrow();

@@ -1,6 +1,7 @@
 /**
  * Once per test run: checks PostgreSQL and Redis answer (failing the run when they do not),
- * recreates the test database, starts an in-memory dynalite, and seeds the demo catalog.
+ * recreates the test database, starts an in-memory dynalite, the Cognito and S3 stand-ins, and
+ * seeds the demo catalog.
  */
 import { ensureTable } from '../../subgraphs/product/src/catalog.table';
 import 'reflect-metadata';
@@ -13,6 +14,7 @@ import { Client } from 'pg';
 import { createDynamoClient } from '../../common/dynamo';
 import { startEmbeddedCognito } from '../../dev/embedded/cognito';
 import { startEmbeddedDynamo } from '../../dev/embedded/dynamodb';
+import { startEmbeddedS3 } from '../../dev/embedded/s3';
 import { createPool } from '../../common/postgres';
 import { migrateOrderDatabase } from '../../subgraphs/order/src/server';
 import { migrateUserDatabase } from '../../subgraphs/user/src/server';
@@ -81,10 +83,19 @@ export default async function globalSetup(): Promise<void> {
   const cognito = await startEmbeddedCognito({ dataDir: cognitoDir, port: await freePort() });
   const { stop: _stop, ...cognitoSettings } = cognito;
   process.env.TEST_COGNITO = JSON.stringify(cognitoSettings);
+  // The media bucket: s3rver on a free port, files in a directory of the run's own.
+  const s3Dir = mkdtempSync(join(tmpdir(), 'storefront-s3-'));
+  const s3 = await startEmbeddedS3({
+    directory: s3Dir,
+    port: await freePort(),
+    buckets: [testServices.mediaBucket],
+  });
+  process.env.TEST_S3_ENDPOINT = s3.endpoint;
   (globalThis as { __testStores?: unknown }).__testStores = {
     stop: async () => {
-      await Promise.all([dynamo.stop(), cognito.stop()]);
+      await Promise.all([dynamo.stop(), cognito.stop(), s3.stop()]);
       rmSync(cognitoDir, { recursive: true, force: true });
+      rmSync(s3Dir, { recursive: true, force: true });
     },
   };
 

@@ -10,6 +10,8 @@ export const testServices = {
   /** Products the test catalog is seeded with (the first N of the demo catalog). */
   seedProducts: Number(process.env.TEST_SEED_PRODUCTS ?? '2000'),
   catalogTable: 'test-catalog',
+  /** The bucket the S3 stand-in holds for product media. */
+  mediaBucket: 'test-media',
 };
 
 export function testDatabaseUrl(): string {
@@ -38,4 +40,11 @@ export function cognito(): TestCognito {
   const raw = process.env.TEST_COGNITO;
   if (!raw) throw new Error('TEST_COGNITO is not set: run the tests through jest');
   return JSON.parse(raw) as TestCognito;
+}
+
+/** The S3 stand-in (s3rver) the global setup started for this run. */
+export function s3Endpoint(): string {
+  const endpoint = process.env.TEST_S3_ENDPOINT;
+  if (!endpoint) throw new Error('TEST_S3_ENDPOINT is not set: run the tests through jest');
+  return endpoint;
 }

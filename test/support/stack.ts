@@ -11,6 +11,7 @@ import { print, type ExecutionResult } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createMemoryCache, createRedisCache, type SharedCache } from '../../common/cache';
 import { createDynamoClient } from '../../common/dynamo';
+import { createS3Client } from '../../common/s3';
 import type { RunningServer } from '../../common/http';
 import { startEmbeddedSmtp, type EmbeddedSmtp } from '../../dev/embedded/smtp';
 import { createLogger } from '../../common/logger';
@@ -39,7 +40,7 @@ import {
 import { orderServiceStock } from '../../subgraphs/search/src/order.client';
 import { productServiceFeed } from '../../subgraphs/search/src/product.client';
 import { createEmptyCatalog } from './catalog-table';
-import { cognito, dynamoEndpoint, testDatabaseUrl, testServices } from './services';
+import { cognito, dynamoEndpoint, s3Endpoint, testDatabaseUrl, testServices } from './services';
 
 export interface Counters {
   /** DynamoDB operations sent on the wire (one per attempt), by command name. */
@@ -184,6 +185,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ? `test-catalog-${process.pid}-${stackNumber}-${randomBytes(4).toString('hex')}`
     : testServices.catalogTable;
   if (options.privateCatalog) await createEmptyCatalog(dynamo, table);
+  // The media bucket on the S3 stand-in the global setup started.
+  const s3 = createS3Client({ endpoint: s3Endpoint(), region: 'us-east-1' });
   const productGraph = await createProductSubgraph({
     dynamo,
     table,
@@ -194,6 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       url: order.url.replace('localhost', '127.0.0.1'),
       identitySecret,
     }),
+    media: { s3, bucket: testServices.mediaBucket, maxBytes: 1_048_576, expiresInSeconds: 300 },
   });
   const product = await serveSubgraph({
     name: 'product',
@@ -373,6 +377,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (privateSearch) await searchPool.query(`DROP SCHEMA ${searchSchema} CASCADE`);
       await Promise.all([pool.end(), paymentsPool.end(), searchPool.end()]);
       dynamo.destroy();
+      s3.destroy();
       if (typeof options.cache !== 'object') await baseCache.close();
     },
   };

@@ -10,8 +10,11 @@ import {
   type AttributeValue,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { convertToAttr } from '@aws-sdk/util-dynamodb';
 import { batchGetAll, batchWriteAll, rowOf, type Item } from '../../../common/dynamo';
 import type {
+  AssetRef,
+  ProductDocumentRef,
   Category,
   FeedPage,
   ListingPage,
@@ -314,6 +317,9 @@ export interface ProductAttributes {
   description?: string;
   brand?: string | null;
   categorySlug?: string;
+  /** The whole list, as it is to be (media attached). */
+  images?: AssetRef[];
+  documents?: ProductDocumentRef[];
 }
 
 /**
@@ -347,7 +353,12 @@ export async function updateProductAttributes(
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined) continue;
     names[`#${name}`] = name;
-    values[`:${name}`] = value === null ? { NULL: true } : { S: value };
+    values[`:${name}`] =
+      value === null
+        ? { NULL: true }
+        : typeof value === 'string'
+          ? { S: value }
+          : convertToAttr(value, { removeUndefinedValues: true });
     sets.push(`#${name} = :${name}`);
   }
   try {

@@ -11,6 +11,16 @@ export const productSettings = {
   createTables: env.bool('DYNAMODB_CREATE_TABLES', true),
   cacheTtlSeconds: env.int('CACHE_TTL_SECONDS', 300, { min: 1, max: 86_400 }),
   assetBaseUrl: env.url('ASSET_BASE_URL', 'https://assets.example.com'),
+  /** The S3 bucket behind ASSET_BASE_URL that uploads go to; unset: no uploads. */
+  mediaBucket: env.optionalString('MEDIA_BUCKET'),
+  /** Unset: AWS S3 for the region. Set: an S3-compatible stand-in or a VPC endpoint. */
+  mediaS3Endpoint: env.optionalUrl('MEDIA_S3_ENDPOINT'),
+  /** The endpoint presigned URLs name, when clients reach S3 by another address than the service. */
+  mediaS3PublicEndpoint: env.optionalUrl('MEDIA_S3_PUBLIC_ENDPOINT'),
+  /** The largest file an upload may declare (10 MiB by default). */
+  mediaMaxBytes: env.int('MEDIA_UPLOAD_MAX_BYTES', 10 * 1_048_576, { min: 1, max: 2_147_483_647 }),
+  /** How long a presigned upload URL works. */
+  mediaUploadExpiresSeconds: env.int('MEDIA_UPLOAD_EXPIRES_SECONDS', 300, { min: 1, max: 3_600 }),
   /** The order subgraph, which keeps stock: new products' initial quantities are sent there. */
   orderSubgraphUrl: subgraphUrlSetting('order'),
   /** REDIS_URL (the shared cache and the event bus), GATEWAY_EVENTS_URL, STORE_EVENTS_CHANNEL. */

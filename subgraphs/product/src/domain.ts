@@ -193,3 +193,40 @@ export interface ReviewDraft {
   body: string;
   authorName?: string | null;
 }
+
+// ---- media -----------------------------------------------------------------------------------
+
+/** A presigned upload the back office was given: the object key and what was declared. */
+export interface MediaUpload {
+  /** The S3 object key (under `products/`), chosen by the service. */
+  key: string;
+  filename: string;
+  contentType: string;
+  byteSize: number;
+  createdAt: string;
+  /** When the presigned URL stops working. */
+  expiresAt: string;
+}
+
+export interface MediaUploadDraft {
+  filename: string;
+  contentType: string;
+  byteSize: number;
+}
+
+export interface ProductMediaDraft {
+  key: string;
+  altText?: string | null;
+  title?: string | null;
+}
+
+/** mediaUploadCreate's result: where and how to PUT the file, or the reasons it may not. */
+export interface MediaUploadResult {
+  upload: {
+    key: string;
+    url: string;
+    headers: { name: string; value: string }[];
+    expiresAt: string;
+  } | null;
+  userErrors: UserError<AdminErrorCode>[];
+}

@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { createSharedCache } from '../../../common/cache';
 import { runMain } from '../../../common/config';
 import { createDynamoClient } from '../../../common/dynamo';
+import { createS3Client } from '../../../common/s3';
 import { createLogger } from '../../../common/logger';
 import { createStoreEventPublisher } from '../../../common/store-events';
 import { onShutdown } from '../../../common/shutdown';
@@ -19,6 +20,13 @@ runMain(async () => {
   const dynamo = createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region });
   if (config.createTables) await ensureTable({ client: dynamo, name: config.table });
   const cache = createSharedCache(config.redisUrl, logger);
+  const s3 = config.mediaBucket
+    ? createS3Client({ endpoint: config.mediaS3Endpoint, region: config.region })
+    : null;
+  const presigner =
+    s3 && config.mediaS3PublicEndpoint
+      ? createS3Client({ endpoint: config.mediaS3PublicEndpoint, region: config.region })
+      : undefined;
   const subgraph = await createProductSubgraph({
     dynamo,
     table: config.table,
@@ -29,6 +37,16 @@ runMain(async () => {
       url: config.orderSubgraphUrl,
       identitySecret: config.identitySecret,
     }),
+    media:
+      s3 && config.mediaBucket
+        ? {
+            s3,
+            presigner,
+            bucket: config.mediaBucket,
+            maxBytes: config.mediaMaxBytes,
+            expiresInSeconds: config.mediaUploadExpiresSeconds,
+          }
+        : undefined,
   });
   // The catalog's changes, for the gateways' cache purges and live updates (store events).
   const publishesEvents = Boolean(config.redisUrl || config.gatewayEventsUrl);
@@ -59,6 +77,8 @@ runMain(async () => {
       await catalogEvents.stop();
       await Promise.all([cache.close(), events.close()]);
       dynamo.destroy();
+      s3?.destroy();
+      presigner?.destroy();
     },
   });
   onShutdown(() => server.close());

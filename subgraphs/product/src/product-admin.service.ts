@@ -53,7 +53,7 @@ const failed = (...userErrors: UserError<AdminErrorCode>[]): ProductResult => ({
 });
 
 /** An ISO timestamp strictly after `previous`, so every update changes `updatedAt`. */
-function after(previous: string): string {
+export function after(previous: string): string {
   const now = Date.now();
   const last = Date.parse(previous);
   return new Date(Number.isNaN(last) || now > last ? now : last + 1).toISOString();

@@ -13,6 +13,7 @@ import { CatalogService } from './catalog.service';
 import type { CatalogLoaders } from './loaders';
 import { referenceResolvers, resolvers, type ProductServices } from './schema/resolvers';
 import type { StockWriter } from './order.client';
+import { MediaService, type MediaSettings } from './media.service';
 
 export interface ProductDependencies {
   dynamo: DynamoDBClient;
@@ -25,6 +26,11 @@ export interface ProductDependencies {
    * catalog is read-only for products: productCreate fails, everything else works.
    */
   stock?: StockWriter;
+  /**
+   * The media bucket (S3) behind ASSET_BASE_URL, for uploads. Without it mediaUploadCreate and
+   * productMediaAttach fail; everything else works.
+   */
+  media?: MediaSettings;
 }
 
 export interface ProductSubgraph {
@@ -58,6 +64,7 @@ export async function createProductSubgraph(deps: ProductDependencies): Promise<
     productAdmin,
     catalogFeed: new CatalogFeedService(table),
     reviews: new ReviewService(table, catalog),
+    media: new MediaService(table, catalog, deps.media ?? null),
   };
   return {
     schema: await buildProductSchema(services),

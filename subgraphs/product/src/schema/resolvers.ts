@@ -16,6 +16,7 @@ import { Money } from '../../../../common/money';
 import type { Product as ProductRecord, Variant as VariantRecord } from '../domain';
 import type { ProductAdminService } from '../product-admin.service';
 import type { CatalogFeedService } from '../catalog-feed.service';
+import type { MediaService } from '../media.service';
 import type { ReviewService } from '../review.service';
 import type { CatalogService } from '../catalog.service';
 import type { CatalogLoaders } from '../loaders';
@@ -40,6 +41,7 @@ import {
   ReviewAddInput,
   ReviewAddPayload,
 } from './types';
+import { MediaMutationResolver } from './media.resolvers';
 
 /** What the product subgraph's resolvers call. */
 export interface ProductServices {
@@ -47,6 +49,7 @@ export interface ProductServices {
   productAdmin: ProductAdminService;
   catalogFeed: CatalogFeedService;
   reviews: ReviewService;
+  media: MediaService;
 }
 
 @Resolver()
@@ -279,6 +282,7 @@ export const resolvers = [
   CatalogQueryResolver,
   CatalogFeedResolver,
   CatalogMutationResolver,
+  MediaMutationResolver,
   ProductFieldsResolver,
   VariantFieldsResolver,
 ] as const;
