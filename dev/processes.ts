@@ -12,9 +12,10 @@ export function launch(
   name: string,
   entry: string,
   environment: Record<string, string>,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; nodeArgs?: readonly string[] } = {},
 ): Service {
-  const child = spawn(process.execPath, ['--enable-source-maps', projectPath(entry)], {
+  const args = ['--enable-source-maps', ...(options.nodeArgs ?? []), projectPath(entry)];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...environment },
     stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit'],
   });

@@ -4,7 +4,7 @@
  * table, ...) is listed in docs/embedded-stores.md.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import dynalite from 'dynalite';
@@ -16,13 +16,26 @@ export interface EmbeddedDynamoOptions {
   host?: string;
   /** LevelDB directory, created if missing; undefined keeps the data in memory only. */
   path?: string;
+  /** Told the operation (e.g. `Query`) of every request, for counting store round trips. */
+  onRequest?: (operation: string) => void;
 }
 
 export interface EmbeddedDynamo {
   /** Endpoint for `new DynamoDBClient({ endpoint })`, e.g. http://127.0.0.1:41234. */
   endpoint: string;
+  /** The LevelDB directory, when the data is kept on disk. */
+  path?: string;
+  /**
+   * Stops serving and closes the store, runs `work` (which may open the store itself, see
+   * dynamodb-store.ts), then serves again on the same endpoint.
+   */
+  offline<T>(work: () => Promise<T>): Promise<T>;
   /** Stops accepting requests, waits for pending writes and closes the store. Idempotent. */
   stop(): Promise<void>;
+  /** When it runs in a process of its own (dynamodb-process.ts): that process. */
+  pid?: number;
+  /** When it counts: requests served so far, by operation (`GetItem`, `Query`, ...). */
+  counts?(): Promise<Record<string, number>>;
 }
 
 /** Forces connections still open this long after stop() to close. */
@@ -40,7 +53,18 @@ export async function startEmbeddedDynamo(
     await assertStoreOpens(path);
   }
 
-  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const onRequest = options.onRequest;
+  const create = () => {
+    const created = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    if (onRequest) {
+      created.prependListener('request', (request: IncomingMessage) => {
+        const target = request.headers['x-amz-target'];
+        onRequest(typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : 'other');
+      });
+    }
+    return created;
+  };
+  let server = create();
   let address: AddressInfo;
   try {
     address = await listen(server, options.port ?? 0, host);
@@ -52,9 +76,27 @@ export async function startEmbeddedDynamo(
   }
 
   let stopping: Promise<void> | undefined;
+  let working: Promise<unknown> | undefined;
+  const runOffline = async <T>(work: () => Promise<T>): Promise<T> => {
+    await close(server);
+    try {
+      return await work();
+    } finally {
+      server = create();
+      await listen(server, address.port, host);
+    }
+  };
   return {
     endpoint: `http://${endpointHost(host)}:${address.port}`,
-    stop: () => (stopping ??= close(server)),
+    path,
+    offline(work) {
+      if (stopping || working)
+        throw new Error('the embedded DynamoDB is stopped or already offline');
+      const run = runOffline(work);
+      working = run.finally(() => (working = undefined)).catch(() => undefined);
+      return run;
+    },
+    stop: () => (stopping ??= (working ?? Promise.resolve()).then(() => close(server))),
   };
 }
 

@@ -31,6 +31,8 @@ export interface EmbeddedPostgresOptions {
    * root); created if missing. Default postgres.
    */
   osUser?: string;
+  /** Extra server settings, passed as `-c name=value` (e.g. shared_preload_libraries). */
+  settings?: Record<string, string>;
   /** Receives every line printed by initdb and the server (default: dropped). */
   onLog?: (line: string) => void;
   /** Receives FATAL/PANIC lines and unexpected exits once running (default: stderr). */
@@ -40,6 +42,8 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgres {
   /** Connection string for `pg`, e.g. postgres://postgres:postgres@127.0.0.1:5433/store. */
   url: string;
+  /** The server's (postmaster's) process id; its sessions are its child processes. */
+  pid?: number;
   /** Fast shutdown (open sessions are ended), resolved once the server has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -88,7 +92,8 @@ export async function startEmbeddedPostgres(
   }
 
   const port = options.port === 0 ? await freePort() : options.port;
-  const server = await startServer(bin.postgres, dataDir, port, account, onLog, onError);
+  const settings = Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const server = await startServer(bin.postgres, dataDir, port, settings, account, onLog, onError);
   try {
     await ensureDatabase(dataDir, port, user, password, database);
   } catch (error) {
@@ -98,7 +103,7 @@ export async function startEmbeddedPostgres(
   const url =
     `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}` +
     `@${HOST}:${port}/${encodeURIComponent(database)}`;
-  return { url, stop: server.stop };
+  return { url, pid: server.child.pid, stop: server.stop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,6 +384,7 @@ async function startServer(
   postgres: string,
   dataDir: string,
   port: number,
+  settings: string[],
   account: Account | undefined,
   onLog: (line: string) => void,
   onError: (message: string) => void,
@@ -395,6 +401,7 @@ async function startServer(
       // TCP only: no socket file in /tmp or /var/run/postgresql to collide or lack rights on.
       '-c',
       'unix_socket_directories=',
+      ...settings,
     ],
     {
       ...(account ? { uid: account.uid, gid: account.gid } : {}),

@@ -12,8 +12,9 @@ import {
   slugItem,
   variantItem,
 } from '../../subgraphs/product/src/catalog.items';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Pool } from 'pg';
+import type { DynaliteStore } from '../embedded/dynamodb-store';
 import type { Item } from '../../common/dynamo';
 import type { Logger } from '../../common/logger';
 import { upsertStock } from '../../subgraphs/order/src/stock.repository';
@@ -27,7 +28,26 @@ export interface SeedOptions {
   /** Re-apply even when the marker says this seed is already there. */
   force?: boolean;
   logger?: Logger;
+  /** Where the DynamoDB items go; default: BatchWriteItem through `db.client`. */
+  writer?: ItemWriter;
 }
+
+/** Writes catalog items and reads the seed marker. */
+export interface ItemWriter {
+  put(items: readonly Item[]): Promise<void>;
+  get(itemKey: Item): Promise<Item | undefined>;
+}
+
+/** Through the DynamoDB API: BatchWriteItem, 25 items a request, 8 requests in flight. */
+export const apiWriter = (db: CatalogTable): ItemWriter => ({
+  put: (items) => writeItems(db, items, 8),
+  get: async (itemKey) =>
+    (
+      await db.client.send(
+        new GetItemCommand({ TableName: db.name, Key: itemKey, ConsistentRead: true }),
+      )
+    ).Item,
+});
 
 export interface SeedResult {
   applied: boolean;
@@ -36,7 +56,8 @@ export interface SeedResult {
   ms: number;
 }
 
-function itemsOf(entry: GeneratedProduct): Item[] {
+/** The DynamoDB items of one generated product. */
+export function itemsOf(entry: GeneratedProduct): Item[] {
   const { product, variants, reviews } = entry;
   return [
     productItem(product),
@@ -47,16 +68,25 @@ function itemsOf(entry: GeneratedProduct): Item[] {
   ];
 }
 
+/** Straight into a stopped embedded DynamoDB's LevelDB (see dev/embedded/dynamodb-store.ts). */
+export const storeWriter = (store: DynaliteStore, table: string): ItemWriter => ({
+  put: (items) => store.putItems(table, items),
+  get: (itemKey) => store.getItem(table, itemKey),
+});
+
+/** How many products the seed marker says are seeded (0 when none). */
+export async function seededProducts(writer: ItemWriter): Promise<number> {
+  return Number((await writer.get(toKey(key.seed())))?.products?.N ?? '0');
+}
+
 export async function seedCatalog(
   db: CatalogTable,
   pool: Pool,
   options: SeedOptions,
 ): Promise<SeedResult> {
   const started = Date.now();
-  const marker = await db.client.send(
-    new GetItemCommand({ TableName: db.name, Key: toKey(key.seed()), ConsistentRead: true }),
-  );
-  const seeded = Number(marker.Item?.products?.N ?? '0');
+  const writer = options.writer ?? apiWriter(db);
+  const seeded = await seededProducts(writer);
   if (!options.force && seeded >= options.products) {
     return { applied: false, products: seeded, items: 0, ms: Date.now() - started };
   }
@@ -65,13 +95,13 @@ export async function seedCatalog(
   let items = 0;
   let written = 0;
   let batch: GeneratedProduct[] = [];
-  const flush = async () => {
-    const toWrite = batch.flatMap(itemsOf);
+  const write = async (entries: GeneratedProduct[]) => {
+    const toWrite = entries.flatMap(itemsOf);
     await Promise.all([
-      writeItems(db, toWrite, 8),
+      writer.put(toWrite),
       upsertStock(
         pool,
-        batch.flatMap((e) =>
+        entries.flatMap((e) =>
           e.variants.map((v) => ({
             variantId: v.id,
             productId: v.productId,
@@ -81,33 +111,39 @@ export async function seedCatalog(
       ),
     ]);
     items += toWrite.length;
-    written += batch.length;
-    batch = [];
+    written += entries.length;
   };
+  // One batch is written while the next is generated.
+  let inFlight: Promise<void> = Promise.resolve();
+  let lastReport = 0;
   for (const entry of generateCatalog({ products: options.products, seed: options.seed })) {
     counts.set(entry.product.categorySlug, (counts.get(entry.product.categorySlug) ?? 0) + 1);
     batch.push(entry);
-    if (batch.length === 250) {
-      await flush();
-      options.logger?.info('seeding catalog', { products: written });
+    if (batch.length === 500) {
+      await inFlight;
+      inFlight = write(batch);
+      batch = [];
+      if (written >= lastReport + 10_000) {
+        lastReport = written;
+        options.logger?.info('seeding catalog', { products: written, of: options.products });
+      }
     }
   }
-  await flush();
+  await inFlight;
+  await write(batch);
 
-  await writeItems(db, [
+  await writer.put([
     ...seedCategories(counts).map(categoryItem),
     { ...toKey(key.counts()), products: { N: String(options.products) } },
   ]);
-  await db.client.send(
-    new PutItemCommand({
-      TableName: db.name,
-      Item: {
-        ...toKey(key.seed()),
-        products: { N: String(options.products) },
-        seed: { N: String(options.seed ?? 0) },
-        at: { S: new Date().toISOString() },
-      },
-    }),
-  );
+  // The marker last: a seed cut short is redone.
+  await writer.put([
+    {
+      ...toKey(key.seed()),
+      products: { N: String(options.products) },
+      seed: { N: String(options.seed ?? 0) },
+      at: { S: new Date().toISOString() },
+    },
+  ]);
   return { applied: true, products: options.products, items, ms: Date.now() - started };
 }

@@ -39,6 +39,15 @@ function rootFieldsOf(query: string): string[] {
   return fields;
 }
 
+/** Lifetime of an identity assertion (the subgraphs reject it after). */
+const ASSERTION_TTL_SECONDS = 60;
+
+/** Signed assertions by identity object; an identity's entry goes when the identity does. */
+const assertions = new WeakMap<
+  RequestIdentity,
+  { token: string; secret: string; renewAt: number }
+>();
+
 export interface GatewayContext {
   identity: RequestIdentity;
 }
@@ -72,9 +81,28 @@ export class ResilientDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const identity =
       'context' in options && options.context?.identity ? options.context.identity : anonymous;
     const headers = options.request.http?.headers;
-    headers?.set(IDENTITY_HEADER, signIdentity(identity, this.identitySecret));
+    headers?.set(IDENTITY_HEADER, this.assertionFor(identity));
     // The request's trace and id go along, so the subgraph's logs and spans join the request's.
     for (const [name, value] of Object.entries(propagationHeaders())) headers?.set(name, value);
+  }
+
+  /**
+   * The signed assertion for an identity, reused while it has at least half its lifetime left:
+   * a request's identity object serves all its subgraph fetches, and the anonymous one every
+   * anonymous request, so most fetches sign nothing.
+   */
+  private assertionFor(identity: RequestIdentity): string {
+    const now = Date.now();
+    const cached = assertions.get(identity);
+    if (cached && cached.secret === this.identitySecret && cached.renewAt > now)
+      return cached.token;
+    const token = signIdentity(identity, this.identitySecret, ASSERTION_TTL_SECONDS);
+    assertions.set(identity, {
+      token,
+      secret: this.identitySecret,
+      renewAt: now + (ASSERTION_TTL_SECONDS * 1000) / 2,
+    });
+    return token;
   }
 
   override async process(

@@ -98,6 +98,23 @@ export function createKeepAliveFetcher(
     scheduling: 'lifo',
   });
   const maxBytes = options.maxResponseBytes ?? 50_000_000;
+  // Each subgraph has one URL: parse it once, not on every request.
+  const targets = new Map<string, { hostname: string; port: string; path: string }>();
+  const target = (url: string) => {
+    let found = targets.get(url);
+    if (!found) {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:') throw new Error(`unsupported subgraph URL scheme in ${url}`);
+      found = {
+        hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: parsed.port || '80',
+        path: `${parsed.pathname}${parsed.search}`,
+      };
+      if (targets.size > 100) targets.clear();
+      targets.set(url, found);
+    }
+    return found;
+  };
   const fetcher = (url: string, init: Parameters<Fetcher>[1] = {}) =>
     new Promise<FetcherResponse>((resolve, reject) => {
       let settled = false;
@@ -108,13 +125,17 @@ export function createKeepAliveFetcher(
         req.destroy();
         reject(error);
       };
-      const body = init.body === undefined ? undefined : Buffer.from(init.body);
+      // A string body goes out in the same write as the headers (a Buffer takes a second).
+      const body = init.body === undefined ? undefined : String(init.body);
       const req = request(
-        url,
         {
+          ...target(url),
           agent,
           method: init.method ?? 'GET',
-          headers: { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+          headers: {
+            ...init.headers,
+            ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -15,6 +15,7 @@ import { watchIndexer } from './indexer.metrics';
 import {
   feedPosition,
   indexedProducts,
+  layOutByCategory,
   lockProducts,
   rebuildLexicon,
   removeUnseen,
@@ -26,6 +27,9 @@ import type { StockSource } from './order.client';
 import type { CatalogFeed } from './product.client';
 
 export const CATALOG_FEED = 'catalog';
+
+/** A first fill of at least this many documents is laid out by category when it ends. */
+const FIRST_FILL_LAYOUT = 1_000;
 
 export interface IndexerOptions {
   /** How often the feed is read (SEARCH_FEED_POLL_MS). */
@@ -77,6 +81,7 @@ export class CatalogIndexer {
         await rebuildLexicon(tx);
         return count;
       });
+      await layOutByCategory(this.pool);
       return { documents, removed };
     });
     const { documents, removed } = result ?? { documents: 0, removed: 0 };
@@ -141,7 +146,14 @@ export class CatalogIndexer {
 
   private async readFeed(): Promise<number> {
     const position = await feedPosition(this.pool, CATALOG_FEED);
-    return this.replay(position === null ? null : this.lookbackFrom(position), false);
+    const written = await this.replay(
+      position === null ? null : this.lookbackFrom(position),
+      false,
+    );
+    // The first fill of a large catalog, like a reindex, ends with the documents laid out by
+    // category, as soon as there is a catalog worth laying out.
+    if (position === null && written >= FIRST_FILL_LAYOUT) await layOutByCategory(this.pool);
+    return written;
   }
 
   /** Applies the feed from `after` to its end, saving the position page by page. */

@@ -2,8 +2,7 @@
  * Reading the index: a page of hits, the facet counts, spelling candidates and completions.
  * Every query is one statement; words reach SQL only as bound parameters.
  */
-import type { Pool, PoolClient } from 'pg';
-import { inTransaction, type Queryable } from '../../../common/postgres';
+import type { Queryable } from '../../../common/postgres';
 import type {
   Affinity,
   FacetCount,
@@ -251,52 +250,30 @@ export async function completions(db: Queryable, prefix: string, limit: number) 
 }
 
 /**
- * Runs existence checks with sequential scans ruled out. Asked "is there any row?", the planner
- * reckons a rare word's matches are spread through the table and reads it front to back
- * (70 ms on 100,000 products when nothing matches), where the GIN index answers in well under
- * a millisecond.
+ * Of these full-text queries, in order, the indexes of those that match a document. One
+ * statement: the check runs with sequential scans ruled out (migration 003), since asked "is
+ * there any row?" the planner would read the table front to back for a rare word.
  */
-function withIndexScans<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  return inTransaction(pool, async (tx) => {
-    await tx.query('SET LOCAL enable_seqscan = off');
-    return work(tx);
-  });
-}
-
-/** Of these full-text queries, in order, the indexes of those that match a document. */
-export function queriesWithHits(
-  pool: Pool,
+export async function queriesWithHits(
+  db: Queryable,
   queries: readonly { tsquery: string; plain?: boolean; headlineOnly?: boolean }[],
 ): Promise<number[]> {
-  return withIndexScans(pool, async (client) => {
-    const { rows } = await client.query<{ n: number }>(
-      `SELECT n::int FROM unnest($1::text[], $2::boolean[], $3::boolean[])
-                          WITH ORDINALITY AS t(q, plain, headline_only, n)
-        WHERE CASE WHEN t.headline_only THEN EXISTS (
-                SELECT 1 FROM documents WHERE headline @@ to_tsquery('english', t.q))
-              ELSE EXISTS (
-                SELECT 1 FROM documents
-                 WHERE document @@ CASE WHEN t.plain THEN plainto_tsquery('english', t.q)
-                                        ELSE to_tsquery('english', t.q) END)
-              END
-        ORDER BY n`,
-      [
-        queries.map((q) => q.tsquery),
-        queries.map((q) => q.plain === true),
-        queries.map((q) => q.headlineOnly === true),
-      ],
-    );
-    return rows.map((r) => r.n - 1);
-  });
+  if (queries.length === 0) return [];
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT n FROM queries_with_hits($1::text[], $2::boolean[], $3::boolean[]) AS n',
+    [
+      queries.map((q) => q.tsquery),
+      queries.map((q) => q.plain === true),
+      queries.map((q) => q.headlineOnly === true),
+    ],
+  );
+  return rows.map((r) => r.n - 1);
 }
 
 /** Whether any title is similar (trigrams) to `text`. */
-export function anySimilarTitle(pool: Pool, text: string): Promise<boolean> {
-  return withIndexScans(pool, async (client) => {
-    const { rows } = await client.query<{ found: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM documents WHERE lower(title) % $1) AS found',
-      [text],
-    );
-    return rows[0].found;
-  });
+export async function anySimilarTitle(db: Queryable, text: string): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>('SELECT any_similar_title($1) AS found', [
+    text,
+  ]);
+  return rows[0].found;
 }

@@ -183,7 +183,20 @@ export class SearchService {
     if (words.length >= 2 && !allKnown) {
       fallbacks.push({ match: { kind: 'similar', text: words.join(' ') }, corrected: null });
     }
-    for (const fallback of fallbacks) {
+    // The first fallback with hits wins. The full-text ones (listed first) are checked in one
+    // statement, then the similar titles.
+    const textual = fallbacks.flatMap((f) =>
+      f.match.kind === 'text' ? [{ ...f, match: f.match }] : [],
+    );
+    const withHits = await queriesWithHits(
+      this.db,
+      textual.map((f) => f.match),
+    );
+    if (withHits.length > 0) {
+      const fallback = textual[withHits[0]];
+      return { corrected: fallback.corrected, ...(await run(fallback.match)) };
+    }
+    for (const fallback of fallbacks.filter((f) => f.match.kind !== 'text')) {
       if (await this.hasHits(fallback.match)) {
         return { corrected: fallback.corrected, ...(await run(fallback.match)) };
       }
