@@ -200,6 +200,7 @@ async function main(): Promise<void> {
     const shared: Record<string, string> = {
       ...serviceEnvironment(storeConfig, stores),
       LOG_LEVEL: 'warn',
+      METRICS_PORT: '0',
       ...Object.fromEntries(
         subgraphRegistry.map((s, i) => [
           subgraphUrlVariable(s.name),

@@ -225,6 +225,7 @@ if (require.main === module)
       const shared: Record<string, string> = {
         ...serviceEnvironment(storeConfig, stores),
         LOG_LEVEL: 'warn',
+        METRICS_PORT: '0',
         ...Object.fromEntries(
           subgraphRegistry.map((s) => [
             subgraphUrlVariable(s.name),

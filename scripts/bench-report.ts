@@ -96,19 +96,35 @@ export function whereTheTimeGoes(
 }
 
 export function edgeTable(results: readonly Result[], operations: readonly string[]): string[] {
-  const lines = [
-    'the edge checks       p50 ms with/without   gateway CPU µs/req with/without (cost)',
-  ];
+  return costTable(results, operations, 'the edge checks', 'unchecked');
+}
+
+/** What the access log and the request metrics cost: ours against ours without them. */
+export function observabilityTable(
+  results: readonly Result[],
+  operations: readonly string[],
+): string[] {
+  return costTable(results, operations, 'access log + metrics', 'unobserved');
+}
+
+/** p50 and gateway CPU per request of ours with and without one part (`other` is ours without it). */
+function costTable(
+  results: readonly Result[],
+  operations: readonly string[],
+  title: string,
+  other: string,
+): string[] {
+  const lines = [`${title.padEnd(22)}p50 ms with/without   gateway CPU µs/req with/without (cost)`];
   for (const operation of operations) {
     const a = results.find((r) => r.operation === operation && r.gateway === 'ours');
-    const b = results.find((r) => r.operation === operation && r.gateway === 'unchecked');
+    const b = results.find((r) => r.operation === operation && r.gateway === other);
     if (!a || !b) continue;
-    const [withChecks, without] = [a.cpu.gateway ?? 0, b.cpu.gateway ?? 0];
-    const cost = withChecks - without;
+    const [withPart, without] = [a.cpu.gateway ?? 0, b.cpu.gateway ?? 0];
+    const cost = withPart - without;
     lines.push(
       operation.padEnd(22) +
         cell(`${a.p50} / ${b.p50}`, 14) +
-        cell(`${num(withChecks)} / ${num(without)} (${cost >= 0 ? '+' : ''}${num(cost)})`, 32),
+        cell(`${num(withPart)} / ${num(without)} (${cost >= 0 ? '+' : ''}${num(cost)})`, 32),
     );
   }
   return lines;

@@ -51,6 +51,12 @@ export const gatewaySpecs: GatewaySpec[] = [
     description: 'this gateway without the edge checks',
   },
   {
+    name: 'unobserved',
+    entry: 'dist/scripts/bench-observability-gateway.js',
+    byId: 'documentId',
+    description: 'this gateway without its access log and request metrics',
+  },
+  {
     name: 'vanilla',
     entry: 'dist/scripts/vanilla-gateway.js',
     byId: null,

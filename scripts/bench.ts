@@ -6,15 +6,17 @@
  * Prints requests/s, p50 and p99 latency, the gateway's CPU per request and ratios ours/peer;
  * for this gateway's cases, the CPU per request of every process (gateway, each subgraph, the
  * store stand-ins, Redis) and the store round trips per request; and what the edge's checks cost
- * (this gateway again without them). The catalog operations are also sent by document id.
+ * (this gateway again without them), and the access log and metrics likewise; then cache hits and
+ * the live-update fan-out (scripts/bench-extras.ts). The catalog operations are also sent by id.
  *
  * Everything runs on free ports. The catalog has 100,000 products by default, in stores of its
  * own (DATA_DIR, default .data/bench): the first run seeds them (straight into the embedded
  * DynamoDB's LevelDB) and waits for the search index to take them all in; later runs reuse them.
  *
  *   BENCH_SECONDS (10)  BENCH_WARMUP_SECONDS (2)  BENCH_CONNECTIONS (20)  BENCH_PRODUCTS (100000)
- *   BENCH_GATEWAYS (ours,unchecked,vanilla,hive,hive-rust)  BENCH_OPERATIONS (all; names, comma
- *   separated, matched by prefix)  BENCH_PROFILE_DIR (runs ours under --cpu-prof, profile there)
+ *   BENCH_GATEWAYS (ours,unchecked,unobserved,vanilla,hive,hive-rust)
+ *   BENCH_OPERATIONS (all; names, comma separated, matched by prefix)  BENCH_PROFILE_DIR (runs ours under --cpu-prof, profile there)
+ *   BENCH_EXTRAS (cache,live: cache hits against a bare server, the live-update fan-out)
  *   plus the store variables.
  */
 import { createHash } from 'node:crypto';
@@ -38,7 +40,16 @@ import { loadStoreConfig, openStores, prepareStores, serviceEnvironment } from '
 import { layOutByCategory } from '../subgraphs/search/src/index.repository';
 import { createSearchPool } from '../subgraphs/search/src/server';
 import { measureEdgeChecks } from './bench-edge';
-import { edgeTable, ratioTable, resultsTable, whereTheTimeGoes, type Result } from './bench-report';
+import { runExtras } from './bench-extras';
+import { measureObserverCost } from './bench-observability';
+import {
+  edgeTable,
+  observabilityTable,
+  ratioTable,
+  resultsTable,
+  whereTheTimeGoes,
+  type Result,
+} from './bench-report';
 import { freePort, gatewaySpecs, startStack, type GatewayUnderTest } from './bench-stack';
 import {
   dynamoCounter,
@@ -91,6 +102,7 @@ runMain(async () => {
     gateways: env.string('BENCH_GATEWAYS', gatewaySpecs.map((g) => g.name).join(',')),
     operations: env.string('BENCH_OPERATIONS', ''),
     profileDir: env.optionalString('BENCH_PROFILE_DIR'),
+    extras: env.string('BENCH_EXTRAS', 'cache,live'),
   });
   const logger = createLogger('bench');
   const gatewayNames = list(bench.gateways);
@@ -119,12 +131,20 @@ runMain(async () => {
   const counters: Counter[] = [];
   try {
     await prepareStores(storeConfig, stores, logger);
+    // The gateway of the cache and live cases gets the store's events (without Redis, pushed).
+    const extrasPort = await freePort();
     const shared: Record<string, string> = {
       ...serviceEnvironment(storeConfig, stores),
       LOG_LEVEL: 'warn',
+      METRICS_PORT: '0',
+      ...(storeConfig.redisUrl
+        ? {}
+        : { GATEWAY_EVENTS_URL: `http://127.0.0.1:${extrasPort}/internal/events` }),
     };
     const gatewayEnv: Record<string, string> = {
       ...shared,
+      // The load tests measure the gateway's work: identical requests must not be cache hits.
+      RESPONSE_CACHE: 'false',
       // One client address sends everything here: a budget it cannot spend, but still counted.
       RATE_LIMIT_PER_ADDRESS: '10000000',
       APOLLO_TELEMETRY_DISABLED: 'true',
@@ -227,7 +247,7 @@ runMain(async () => {
       '',
       // For the peers too: what the subgraphs and stores did per request through each.
       ...stack.gateways
-        .filter((g) => g.name !== 'unchecked')
+        .filter((g) => g.name !== 'unchecked' && g.name !== 'unobserved')
         .flatMap((g) => [...whereTheTimeGoes(results, g.name, counters), '']),
       ...edgeTable(results, names),
     ];
@@ -238,6 +258,28 @@ runMain(async () => {
       ))
         lines.push(`${name.padEnd(36)}${microseconds.toFixed(1).padStart(14)}`);
     }
+    if (results.some((r) => r.gateway === 'unobserved')) {
+      const observer = measureObserverCost();
+      lines.push(
+        '',
+        ...observabilityTable(results, names),
+        '',
+        'access log + metrics alone, in-process   CPU µs/request',
+        `${'access log and metrics'.padEnd(36)}${observer.accessLogAndMetrics.toFixed(1).padStart(14)}`,
+        `${'metrics only'.padEnd(36)}${observer.metricsOnly.toFixed(1).padStart(14)}`,
+      );
+    }
+    lines.push(
+      ...(await runExtras({
+        gatewayEnv: { ...gatewayEnv, ...stack.urls },
+        port: extrasPort,
+        devAdminPassword: storeConfig.devAdminPassword,
+        seconds: bench.seconds,
+        connections: bench.connections,
+        cases: list(bench.extras),
+        services,
+      })),
+    );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     for (const counter of counters) await counter.close?.().catch(() => undefined);
