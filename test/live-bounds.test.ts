@@ -1,0 +1,155 @@
+/**
+ * The bounds of live updates, on a gateway with tight settings: subscriptions per client address
+ * across connections and transports, the idle timeout of a WebSocket holding none, and the
+ * heartbeats that keep a quiet connection alive through load balancers.
+ */
+import { randomBytes } from 'node:crypto';
+import { print } from 'graphql';
+import WebSocket from 'ws';
+import { createLogger } from '../common/logger';
+import { loadGatewayConfig } from '../gateway/src/config';
+import { startGateway } from '../gateway/src/server';
+import { AdminProductCreateDocument, ProductStockDocument } from '../schema/generated/operations';
+import { subscribe, wsUrl, type LiveClient } from './support/live';
+import { cognito } from './support/services';
+import { execute, identitySecret, startStack, type Stack } from './support/stack';
+import { createUser, type TestUser } from './support/tokens';
+
+let stack: Stack;
+let tight: Awaited<ReturnType<typeof startGateway>>;
+let tightUrl: string;
+let admin: TestUser;
+let productId: string;
+const open: LiveClient[] = [];
+const sockets: WebSocket[] = [];
+
+beforeAll(async () => {
+  [stack, admin] = await Promise.all([
+    startStack({ cache: 'memory', privateCatalog: true, responseCache: false }),
+    createUser({ admin: true }),
+  ]);
+  const url = (server: { port: number }) => `http://127.0.0.1:${server.port}/graphql`;
+  tight = await startGateway(
+    loadGatewayConfig({
+      PORT: '0',
+      PRODUCT_SUBGRAPH_URL: url(stack.product),
+      ORDER_SUBGRAPH_URL: url(stack.order),
+      USER_SUBGRAPH_URL: url(stack.user),
+      CART_SUBGRAPH_URL: url(stack.cart),
+      SEARCH_SUBGRAPH_URL: url(stack.search),
+      INTERNAL_IDENTITY_SECRET: identitySecret,
+      COGNITO_USER_POOL_ID: cognito().userPoolId,
+      COGNITO_CLIENT_ID: cognito().clientId,
+      COGNITO_JWKS_URL: cognito().jwksUrl,
+      RATE_LIMIT_PER_ADDRESS: '0',
+      RATE_LIMIT_PER_SHOPPER: '0',
+      RESPONSE_CACHE: 'false',
+      LIVE_MAX_PER_ADDRESS: '3',
+      LIVE_IDLE_TIMEOUT_SECONDS: '1',
+      LIVE_HEARTBEAT_SECONDS: '1',
+    }),
+    createLogger('test', { silent: true }),
+    { host: '127.0.0.1' },
+  );
+  tightUrl = `http://127.0.0.1:${tight.port}/graphql`;
+  const sku = `BOUND-${randomBytes(4).toString('hex')}`;
+  const reply = await execute(
+    stack.gatewayUrl,
+    AdminProductCreateDocument,
+    {
+      input: {
+        title: `Bounded Lamp ${sku}`,
+        description: 'A lamp with few watchers.',
+        categorySlug: 'headphones',
+        variants: [{ sku, title: 'Default', price: '10.00', quantity: 3 }],
+      },
+    },
+    { authorization: `Bearer ${admin.accessToken}` },
+  );
+  const product = reply.data?.productCreate.product;
+  if (!product) throw new Error(`no product: ${JSON.stringify(reply)}`);
+  productId = product.id;
+});
+afterEach(() => {
+  for (const client of open.splice(0)) client.close();
+  for (const socket of sockets.splice(0)) socket.close();
+});
+afterAll(async () => {
+  await tight?.close();
+  await stack?.stop();
+});
+
+/** A graphql-transport-ws connection, acknowledged. */
+async function connect(): Promise<WebSocket> {
+  const socket = new WebSocket(wsUrl(tightUrl), 'graphql-transport-ws');
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.on('message', (data: Buffer) => {
+      if ((JSON.parse(data.toString('utf8')) as { type: string }).type === 'connection_ack')
+        resolve();
+    });
+    socket.on('error', reject);
+  });
+  return socket;
+}
+
+it('holds one client address to its most subscriptions, across connections and transports', async () => {
+  const clients = [
+    subscribe('websocket', tightUrl, ProductStockDocument, { variables: { productId } }),
+    subscribe('websocket', tightUrl, ProductStockDocument, { variables: { productId } }),
+    subscribe('multipart', tightUrl, ProductStockDocument, { variables: { productId } }),
+  ];
+  open.push(...clients);
+  await Promise.all(clients.map((client) => client.event(1)));
+  for (const transport of ['websocket', 'multipart'] as const) {
+    const refused = subscribe(transport, tightUrl, ProductStockDocument, {
+      variables: { productId },
+    });
+    open.push(refused);
+    await refused.until(() => refused.errors.length > 0);
+    expect({ transport, codes: refused.errors.map((e) => e.extensions?.code) }).toEqual({
+      transport,
+      codes: ['SUBSCRIPTION_LIMIT'],
+    });
+    expect(refused.events).toEqual([]);
+  }
+  // A subscription that ends gives its place back.
+  clients[0].close();
+  await clients[0].ended;
+  const again = subscribe('websocket', tightUrl, ProductStockDocument, {
+    variables: { productId },
+  });
+  open.push(again);
+  await again.event(1);
+  expect(again.errors).toEqual([]);
+});
+
+it('closes a WebSocket that holds no subscription for the idle timeout (4601)', async () => {
+  const socket = await connect();
+  const closed = await new Promise<number>((resolve) =>
+    socket.on('close', (code) => resolve(code)),
+  );
+  expect(closed).toBe(4601);
+});
+
+it('keeps a subscribed WebSocket past the idle timeout, with pings', async () => {
+  const socket = await connect();
+  let pings = 0;
+  socket.on('ping', () => pings++);
+  let closed = false;
+  socket.on('close', () => (closed = true));
+  socket.send(
+    JSON.stringify({
+      id: '1',
+      type: 'subscribe',
+      payload: { query: print(ProductStockDocument), variables: { productId } },
+    }),
+  );
+  // Three heartbeats: well past the one-second idle timeout of a connection holding nothing.
+  await new Promise<void>((resolve) => {
+    socket.on('ping', () => pings >= 3 && resolve());
+  });
+  expect(closed).toBe(false);
+  expect(pings).toBeGreaterThanOrEqual(3);
+});
