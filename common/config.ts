@@ -106,6 +106,15 @@ export const env = {
       return raw;
     });
   },
+  /** A secret that may be unset (the feature it guards is then off); when set, as `secret`. */
+  optionalSecret(variable: string, minLength = 32): Setting<string | undefined> {
+    return setting(variable, (raw) => {
+      if (raw === undefined) return undefined;
+      if (raw.length < minLength)
+        return fail(variable, `must be at least ${minLength} characters long`);
+      return raw;
+    });
+  },
   oneOf<T extends string>(variable: string, values: readonly T[], fallback: T): Setting<T> {
     return setting(variable, (raw) => {
       if (raw === undefined) return fallback;

@@ -373,8 +373,14 @@ function resolveEnv(
 }
 
 const PLACEHOLDER = 'REPLACE_ME';
-/** Stands in for the identity secret's placeholder, which is too short on purpose. */
-const TEST_IDENTITY_SECRET = 'test-identity-secret-of-at-least-32-characters';
+/** Stands in for the secrets' placeholder, which is too short on purpose. */
+const TEST_SECRET = 'test-secret-of-at-least-32-characters-long';
+/** The secrets a service refuses to start with while they hold the placeholder. */
+const GUARDED_SECRETS = [
+  'INTERNAL_IDENTITY_SECRET',
+  'FULFILLMENT_WEBHOOK_SECRET',
+  'PAYMENTS_WEBHOOK_SECRET',
+];
 
 /**
  * Runs a service's config loaders on `env` alone and returns the variables they read. Fails with
@@ -385,9 +391,12 @@ function loadWith(loaders: ((source: Env) => unknown)[], env: Env): Set<string> 
   const source = new Proxy(
     {
       ...env,
-      ...(env.INTERNAL_IDENTITY_SECRET === PLACEHOLDER
-        ? { INTERNAL_IDENTITY_SECRET: TEST_IDENTITY_SECRET }
-        : {}),
+      ...Object.fromEntries(
+        GUARDED_SECRETS.filter((name) => env[name] === PLACEHOLDER).map((name) => [
+          name,
+          TEST_SECRET,
+        ]),
+      ),
     },
     {
       get(target: Env, key) {
@@ -800,6 +809,22 @@ describe('the Kubernetes manifests', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe('INTERNAL_IDENTITY_SECRET');
+  });
+
+  it('stop the order service while a webhook secret is the placeholder anyone could sign with', () => {
+    const { env } = resolveEnv(
+      onlyContainer(find<IDeployment>(production, 'Deployment', 'order')!),
+      production,
+    );
+    expect(env.FULFILLMENT_WEBHOOK_SECRET).toBe(PLACEHOLDER);
+    let error: unknown;
+    try {
+      loadOrderConfig({ ...env, INTERNAL_IDENTITY_SECRET: TEST_SECRET });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toMatch(/_WEBHOOK_SECRET$/);
   });
 
   it('commit placeholders only, and the same Secret keys in the base and production', () => {

@@ -103,8 +103,8 @@ export const orderSettings = {
   analyticsQueueUrl: env.optionalUrl('ANALYTICS_QUEUE_URL'),
   analyticsBucket: env.optionalString('ANALYTICS_BUCKET'),
   /** The warehouse's and the payment provider's webhook secrets; unset: that webhook is off. */
-  fulfillmentWebhookSecret: env.optionalString('FULFILLMENT_WEBHOOK_SECRET'),
-  paymentsWebhookSecret: env.optionalString('PAYMENTS_WEBHOOK_SECRET'),
+  fulfillmentWebhookSecret: env.optionalSecret('FULFILLMENT_WEBHOOK_SECRET'),
+  paymentsWebhookSecret: env.optionalSecret('PAYMENTS_WEBHOOK_SECRET'),
   /** A capture younger than this may still be a committing checkout's. */
   orphanChargeGraceSeconds: env.int('ORPHAN_CHARGE_GRACE_SECONDS', 120, { min: 0, max: 86_400 }),
   orphanChargeScanSeconds: env.int('ORPHAN_CHARGE_SCAN_SECONDS', 60, { min: 1, max: 3_600 }),
