@@ -223,7 +223,10 @@ export async function startHttpServer<TContext extends BaseContext>(
   // While closing, every answer ends its connection: Node's server.close() waits for kept-alive
   // connections, and a client that keeps sending on one (a poller) would hold it open forever.
   let closing = false;
+  let inFlight = 0;
   const server = createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
     res.setHeader('x-content-type-options', 'nosniff');
     if (closing) res.setHeader('connection', 'close');
     const handle = async () => {
@@ -273,7 +276,16 @@ export async function startHttpServer<TContext extends BaseContext>(
     close: async () => {
       closing = true;
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Once no request is in flight, what still holds the server open carries nothing
+        // (a kept-alive connection, a socket that never sent a request, an upgraded socket
+        // finishing its close): drop it rather than wait for its timeout.
+        const sweep = setInterval(() => {
+          if (inFlight === 0) server.closeAllConnections();
+        }, 50);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       await options.apollo.stop();
