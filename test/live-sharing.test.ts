@@ -110,9 +110,11 @@ it('resolves a change once for all the subscribers of one selection, over both t
     await Promise.all([first.event(3), ...more.map((client) => client.event(2))]);
   });
 
-  // Nine subscribers cost the subgraphs what one did: the event's query ran once.
+  // Nine subscribers cost the subgraphs what one did: the event's query ran once. (A query per
+  // subscriber would add at least one request for each of the eight; the outbox's own calls
+  // after an event may differ by one between two changes.)
   expect(alone).toBeGreaterThan(0);
-  expect(shared).toBe(alone);
+  expect(shared).toBeLessThanOrEqual(alone + 1);
   expect(quantityOf(first.events[2])).toBe(7);
   expect(more.map((client) => quantityOf(client.events[1]))).toEqual(Array(8).fill(7));
 });
