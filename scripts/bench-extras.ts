@@ -10,7 +10,7 @@ import { SignInDocument } from '../schema/generated/operations';
 import { launch, waitReady, type Service } from '../dev/processes';
 import { DEV_ADMIN_EMAIL } from '../dev/stores';
 import { benchCacheHits, formatCacheHits } from './bench-cache';
-import { benchLive, formatLiveBench } from './bench-live';
+import { benchLive, formatLiveBench, graphql } from './bench-live';
 
 export interface ExtrasOptions {
   /** The gateways' environment, with the subgraphs' URLs. */
@@ -23,17 +23,6 @@ export interface ExtrasOptions {
   /** Which to run: `cache`, `live`. */
   cases: readonly string[];
   services: Service[];
-}
-
-async function post<T>(url: string, query: string, variables: unknown = {}): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (!body.data || body.errors) throw new Error(`bench: ${JSON.stringify(body.errors)}`);
-  return body.data;
 }
 
 /** Runs the cases asked for and returns the lines to print. */
@@ -55,9 +44,10 @@ export async function runExtras(options: ExtrasOptions): Promise<string[]> {
   const gatewayUrl = `http://127.0.0.1:${options.port}/graphql`;
   const lines: string[] = [];
   if (options.cases.includes('cache')) {
-    const first = await post<{ products: { nodes: { slug: string }[] } }>(
+    const first = await graphql<{ products: { nodes: { slug: string }[] } }>(
       gatewayUrl,
       '{ products(first: 1) { nodes { slug } } }',
+      {},
     );
     const results = await benchCacheHits({
       gatewayUrl,
@@ -69,7 +59,7 @@ export async function runExtras(options: ExtrasOptions): Promise<string[]> {
     lines.push('', formatCacheHits(results, options.connections));
   }
   if (options.cases.includes('live')) {
-    const signIn = await post<{ signIn: { session: { accessToken: string } | null } }>(
+    const signIn = await graphql<{ signIn: { session: { accessToken: string } | null } }>(
       gatewayUrl,
       print(SignInDocument),
       { input: { email: DEV_ADMIN_EMAIL, password: options.devAdminPassword } },

@@ -72,7 +72,8 @@ function residentKb(pid: number | undefined): number | null {
   }
 }
 
-async function graphql<T>(url: string, query: string, variables: unknown, token?: string) {
+/** A POST to the gateway; its data, or an error with what it answered. */
+export async function graphql<T>(url: string, query: string, variables: unknown, token?: string) {
   const response = await fetch(url, {
     method: 'POST',
     headers: {

@@ -6,17 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import WebSocket from 'ws';
-import { createLogger } from '../common/logger';
-import { loadGatewayConfig } from '../gateway/src/config';
-import { startGateway } from '../gateway/src/server';
 import { AdminProductCreateDocument, ProductStockDocument } from '../schema/generated/operations';
 import { subscribe, wsUrl, type LiveClient } from './support/live';
-import { cognito } from './support/services';
-import { execute, identitySecret, startStack, type Stack } from './support/stack';
+import { startEdgeGateway, type EdgeGateway } from './support/edge';
+import { execute, startStack, type Stack } from './support/stack';
 import { createUser, type TestUser } from './support/tokens';
 
 let stack: Stack;
-let tight: Awaited<ReturnType<typeof startGateway>>;
+let tight: EdgeGateway;
 let tightUrl: string;
 let admin: TestUser;
 let productId: string;
@@ -28,30 +25,14 @@ beforeAll(async () => {
     startStack({ cache: 'memory', privateCatalog: true, responseCache: false }),
     createUser({ admin: true }),
   ]);
-  const url = (server: { port: number }) => `http://127.0.0.1:${server.port}/graphql`;
-  tight = await startGateway(
-    loadGatewayConfig({
-      PORT: '0',
-      PRODUCT_SUBGRAPH_URL: url(stack.product),
-      ORDER_SUBGRAPH_URL: url(stack.order),
-      USER_SUBGRAPH_URL: url(stack.user),
-      CART_SUBGRAPH_URL: url(stack.cart),
-      SEARCH_SUBGRAPH_URL: url(stack.search),
-      INTERNAL_IDENTITY_SECRET: identitySecret,
-      COGNITO_USER_POOL_ID: cognito().userPoolId,
-      COGNITO_CLIENT_ID: cognito().clientId,
-      COGNITO_JWKS_URL: cognito().jwksUrl,
-      RATE_LIMIT_PER_ADDRESS: '0',
-      RATE_LIMIT_PER_SHOPPER: '0',
-      RESPONSE_CACHE: 'false',
-      LIVE_MAX_PER_ADDRESS: '3',
-      LIVE_IDLE_TIMEOUT_SECONDS: '1',
-      LIVE_HEARTBEAT_SECONDS: '1',
-    }),
-    createLogger('test', { silent: true }),
-    { host: '127.0.0.1' },
-  );
-  tightUrl = `http://127.0.0.1:${tight.port}/graphql`;
+  tight = await startEdgeGateway(stack, {
+    RATE_LIMIT_PER_ADDRESS: '0',
+    RATE_LIMIT_PER_SHOPPER: '0',
+    LIVE_MAX_PER_ADDRESS: '3',
+    LIVE_IDLE_TIMEOUT_SECONDS: '1',
+    LIVE_HEARTBEAT_SECONDS: '1',
+  });
+  tightUrl = tight.url;
   const sku = `BOUND-${randomBytes(4).toString('hex')}`;
   const reply = await execute(
     stack.gatewayUrl,

@@ -5,9 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parse, print } from 'graphql';
-import { createLogger } from '../common/logger';
-import { loadGatewayConfig } from '../gateway/src/config';
-import { startGateway } from '../gateway/src/server';
 import {
   AdminInventorySetDocument,
   AdminProductCreateDocument,
@@ -15,12 +12,13 @@ import {
 } from '../schema/generated/operations';
 import WebSocket from 'ws';
 import { subscribe, subscribeWs, wsUrl, type LiveClient } from './support/live';
-import { cognito, testServices } from './support/services';
-import { execute, identitySecret, startStack, type Stack } from './support/stack';
+import { startEdgeGateway, type EdgeGateway } from './support/edge';
+import { testServices } from './support/services';
+import { execute, startStack, type Stack } from './support/stack';
 import { createUser, type TestUser } from './support/tokens';
 
 let stack: Stack;
-let second: Awaited<ReturnType<typeof startGateway>>;
+let second: EdgeGateway['gateway'];
 let admin: TestUser;
 const open: LiveClient[] = [];
 
@@ -30,27 +28,14 @@ beforeAll(async () => {
     createUser({ admin: true }),
   ]);
   // Another replica of the gateway, over the same subgraphs and the same Redis channel.
-  const url = (server: { port: number }) => `http://127.0.0.1:${server.port}/graphql`;
-  second = await startGateway(
-    loadGatewayConfig({
-      PORT: '0',
-      PRODUCT_SUBGRAPH_URL: url(stack.product),
-      ORDER_SUBGRAPH_URL: url(stack.order),
-      USER_SUBGRAPH_URL: url(stack.user),
-      CART_SUBGRAPH_URL: url(stack.cart),
-      SEARCH_SUBGRAPH_URL: url(stack.search),
-      INTERNAL_IDENTITY_SECRET: identitySecret,
-      COGNITO_USER_POOL_ID: cognito().userPoolId,
-      COGNITO_CLIENT_ID: cognito().clientId,
-      COGNITO_JWKS_URL: cognito().jwksUrl,
+  second = (
+    await startEdgeGateway(stack, {
       RATE_LIMIT_PER_ADDRESS: '0',
       RATE_LIMIT_PER_SHOPPER: '0',
       REDIS_URL: testServices.redisUrl,
       STORE_EVENTS_CHANNEL: stack.eventsChannel ?? '',
-    }),
-    createLogger('test', { silent: true }),
-    { host: '127.0.0.1' },
-  );
+    })
+  ).gateway;
 });
 afterEach(() => {
   for (const client of open.splice(0)) client.close();
