@@ -11,6 +11,7 @@ import type { DomainEvent } from '../common/domain-events';
 import { receiveEvents } from './support/domain-events';
 import { testServices } from './support/services';
 import { execute, startStack, type Stack } from './support/stack';
+import { eventually as waitFor } from './support/eventually';
 
 let stack: Stack;
 
@@ -19,15 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('did not happen in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Events cross three services and two queues: a longer wait, polled less often. */
+const eventually = <T>(read: () => Promise<T | undefined>) => waitFor(read, 20_000, 100);
 
 const variant = [...generateCatalog({ products: testServices.seedProducts })]
   .flatMap((p) =>

@@ -15,6 +15,7 @@ import {
 import { getProductForUpdate } from '../subgraphs/product/src/catalog.repository';
 import { execute, startStack, type Stack } from './support/stack';
 import { createUser, type TestUser } from './support/tokens';
+import { eventually } from './support/eventually';
 
 let stack: Stack;
 let admin: TestUser;
@@ -33,16 +34,6 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => stack?.stop());
-
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('did not happen in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A PNG of `size` bytes (the signature, then padding: S3 does not look inside). */
 const png = (size: number) => {

@@ -6,6 +6,7 @@ import { CartCreateDocument, CartDocument, CheckoutDocument } from '../schema/ge
 import { generateCatalog } from '../dev/seed/generate';
 import { testServices } from './support/services';
 import { execute, startStack, type Stack } from './support/stack';
+import { eventually } from './support/eventually';
 
 let stack: Stack;
 
@@ -13,16 +14,6 @@ beforeAll(async () => {
   stack = await startStack({ cache: 'memory', notifications: true });
 });
 afterAll(() => stack.stop());
-
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('did not happen in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 it('takes a guest from cart to order to confirmation email', async () => {
   // A seeded variant with plenty of stock (stock is shared with other tests; plenty is safe).

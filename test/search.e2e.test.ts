@@ -24,6 +24,7 @@ import { productServiceFeed } from '../subgraphs/search/src/product.client';
 import { testDatabaseUrl } from './support/services';
 import { execute, identitySecret, startStack, type Stack } from './support/stack';
 import { createUser, type TestUser } from './support/tokens';
+import { eventually } from './support/eventually';
 
 let stack: Stack;
 let admin: TestUser;
@@ -40,16 +41,6 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => stack?.stop());
-
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('did not happen in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface NewProduct {
   id: string;
