@@ -109,16 +109,23 @@ export class HttpError extends Error {
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** A request's body, or null as soon as it grows past `limit` bytes. */
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit)
-      throw new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${limit} bytes`);
+    if (size > limit) return null;
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** A request's body; 413 past `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const body = await readRawBody(req, limit);
+  if (!body) throw new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${limit} bytes`);
+  return body;
 }
 
 async function withTimeout(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
@@ -174,7 +181,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const raw = req.method === 'POST' ? await readBody(req, maxBody) : '';
+    const raw = req.method === 'POST' ? (await readBody(req, maxBody)).toString('utf8') : '';
     let body: unknown = raw;
     if (req.method === 'POST' && (headers.get('content-type') ?? '').includes('json')) {
       try {

@@ -19,7 +19,7 @@
 import type { IncomingMessage } from 'node:http';
 import Redis from 'ioredis';
 import { env } from './config';
-import { sendJson, type Route } from './http';
+import { readRawBody, sendJson, type Route } from './http';
 import { IDENTITY_HEADER, identityOf, isService, serviceIdentity, signIdentity } from './identity';
 import type { Logger } from './logger';
 
@@ -226,15 +226,10 @@ export function createStoreEventPublisher(settings: StoreEventSettings): StoreEv
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_EVENT_BYTES) return undefined;
-    chunks.push(chunk);
-  }
+  const body = await readRawBody(req, MAX_EVENT_BYTES);
+  if (!body) return undefined;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     return undefined;
   }

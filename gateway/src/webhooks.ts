@@ -4,22 +4,10 @@
  * nothing and trusts nothing: only the body (up to 64 KB), the content type and the webhook's
  * signature headers go through, and the order service's answer comes back unchanged.
  */
-import type { IncomingMessage } from 'node:http';
-import { sendJson, type Route } from '../../common/http';
+import { readRawBody, sendJson, type Route } from '../../common/http';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../common/webhook-signature';
 
 const MAX_BODY_BYTES = 64 * 1024;
-
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Forwards to the order service at `orderGraphqlUrl`'s origin (its `/graphql` URL). */
 export function webhookForwardRoute(orderGraphqlUrl: string, timeoutMs = 10_000): Route {
@@ -30,7 +18,7 @@ export function webhookForwardRoute(orderGraphqlUrl: string, timeoutMs = 10_000)
       sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'There is no webhook here.' } });
       return true;
     }
-    const body = await readBody(req);
+    const body = await readRawBody(req, MAX_BODY_BYTES);
     if (!body) {
       sendJson(res, 413, {
         error: { code: 'WEBHOOK_PAYLOAD_INVALID', message: 'The body is larger than 64 KB.' },

@@ -14,7 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import { errors } from '../../../common/errors';
-import { HttpError, sendJson, type Route } from '../../../common/http';
+import { readBody, sendJson, type Route } from '../../../common/http';
 import type { Authenticator } from '../auth';
 import type { LiveResult } from './hub';
 import type { LiveService, SubscribeParams } from './service';
@@ -33,18 +33,6 @@ const MAX_BODY = 1_000_000;
 export function wantsMultipartSubscription(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
   return /multipart\/mixed/i.test(accept) && /subscriptionSpec/i.test(accept);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY)
-      throw new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Hands a body already read on to the next reader of the request (Apollo Server's front). */
@@ -149,7 +137,7 @@ export function multipartRoute(
   const route: Route = async (req, res) => {
     if ((req.url ?? '').split('?')[0] !== path || !wantsMultipartSubscription(req)) return false;
     if (req.method !== 'POST' && req.method !== 'GET') return false;
-    const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    const body = req.method === 'POST' ? await readBody(req, MAX_BODY) : Buffer.alloc(0);
     const params = paramsOf(req, body);
     if (!params || (await live.operationType(params)) !== 'subscription') {
       giveBack(req, body);

@@ -15,10 +15,10 @@
  * Answers: `{ "ok": true, "outcome": "applied" | "duplicate" | "pending" }` (200; 202 for
  * pending), or `{ "error": { "code", "message" } }` with 400, 401, 404, 409, 413, 422 or 500.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Pool, PoolClient } from 'pg';
 import { errors } from '../../../common/errors';
-import { sendJson, type Route } from '../../../common/http';
+import { readRawBody, sendJson, type Route } from '../../../common/http';
 import type { Logger } from '../../../common/logger';
 import { inTransaction } from '../../../common/postgres';
 import { verifyWebhook } from '../../../common/webhook-signature';
@@ -54,17 +54,6 @@ class Refused extends Error {
 const refuse = (res: ServerResponse, status: number, code: string, message: string) =>
   sendJson(res, status, { error: { code, message } });
 
-async function rawBody(req: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 const handlers: Record<string, (tx: PoolClient, body: unknown) => Promise<Outcome>> = {
   async [FULFILLMENT_WEBHOOK_PATH](tx, body) {
     const shipment = parseShipment(body);
@@ -99,7 +88,7 @@ export function webhookRoutes(settings: WebhookSettings): Route {
       refuse(res, 404, 'NOT_FOUND', 'There is no webhook here.');
       return true;
     }
-    const body = await rawBody(req);
+    const body = await readRawBody(req, MAX_BODY_BYTES);
     if (!body) {
       refuse(res, 413, errors.webhookPayloadInvalid.code, 'The body is larger than 64 KB.');
       return true;
