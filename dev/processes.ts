@@ -1,5 +1,6 @@
 /** Child processes for local runs: launch a compiled entry point, wait until it is ready. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { projectPath } from '../common/paths';
 
 export interface Service {
@@ -63,4 +64,17 @@ export async function stopAll(services: readonly Service[], graceMs = 10_000): P
   ]);
   for (const service of services)
     if (service.child.exitCode === null) service.child.kill('SIGKILL');
+}
+
+/** A TCP port free on 127.0.0.1 at the time of asking. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
 }

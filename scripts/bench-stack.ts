@@ -3,21 +3,8 @@
  * (so a run never collides with `npm start`, tests or another benchmark): the five subgraphs and
  * the gateways compared over them.
  */
-import { createServer } from 'node:net';
 import { subgraphRegistry, subgraphUrlVariable } from '../subgraphs/registry';
-import { launch, waitReady, type Service } from '../dev/processes';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
+import { freePort, launch, waitReady, type Service } from '../dev/processes';
 
 export interface GatewayUnderTest {
   /** ours, unchecked, vanilla, hive, hive-rust. */

@@ -35,7 +35,7 @@ import {
   SearchDocument,
 } from '../schema/generated/operations';
 import { subgraphUrlVariable } from '../subgraphs/registry';
-import { stopAll, type Service } from '../dev/processes';
+import { freePort, stopAll, type Service } from '../dev/processes';
 import { loadStoreConfig, openStores, prepareStores, serviceEnvironment } from '../dev/stores';
 import { layOutByCategory } from '../subgraphs/search/src/index.repository';
 import { createSearchPool } from '../subgraphs/search/src/server';
@@ -50,7 +50,7 @@ import {
   whereTheTimeGoes,
   type Result,
 } from './bench-report';
-import { freePort, gatewaySpecs, startStack, type GatewayUnderTest } from './bench-stack';
+import { gatewaySpecs, startStack, type GatewayUnderTest } from './bench-stack';
 import {
   dynamoCounter,
   measureUsage,

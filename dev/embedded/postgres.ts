@@ -11,9 +11,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../processes';
 
 export interface EmbeddedPostgresOptions {
   /** Cluster directory; initialised on first use, reused afterwards. */
@@ -589,18 +589,6 @@ function run(command: string, args: string[]): Promise<string> {
     execFile(command, args, { encoding: 'utf8' }, (error, stdout) =>
       error ? rejectRun(error) : resolveRun(stdout),
     );
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, rejectPort) => {
-    const probe = createServer();
-    probe.once('error', rejectPort);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolvePort(port) : rejectPort(new Error('no free port'))));
-    });
   });
 }
 
