@@ -3,13 +3,12 @@
  * across connections and transports, the idle timeout of a WebSocket holding none, and the
  * heartbeats that keep a quiet connection alive through load balancers.
  */
-import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import WebSocket from 'ws';
-import { AdminProductCreateDocument, ProductStockDocument } from '../schema/generated/operations';
-import { subscribe, wsUrl, type LiveClient } from './support/live';
+import { ProductStockDocument } from '../schema/generated/operations';
+import { createWatchedProduct, subscribe, wsUrl, type LiveClient } from './support/live';
 import { startEdgeGateway, type EdgeGateway } from './support/edge';
-import { execute, startStack, type Stack } from './support/stack';
+import { startStack, type Stack } from './support/stack';
 import { createUser, type TestUser } from './support/tokens';
 
 let stack: Stack;
@@ -33,23 +32,7 @@ beforeAll(async () => {
     LIVE_HEARTBEAT_SECONDS: '1',
   });
   tightUrl = tight.url;
-  const sku = `BOUND-${randomBytes(4).toString('hex')}`;
-  const reply = await execute(
-    stack.gatewayUrl,
-    AdminProductCreateDocument,
-    {
-      input: {
-        title: `Bounded Lamp ${sku}`,
-        description: 'A lamp with few watchers.',
-        categorySlug: 'headphones',
-        variants: [{ sku, title: 'Default', price: '10.00', quantity: 3 }],
-      },
-    },
-    { authorization: `Bearer ${admin.accessToken}` },
-  );
-  const product = reply.data?.productCreate.product;
-  if (!product) throw new Error(`no product: ${JSON.stringify(reply)}`);
-  productId = product.id;
+  ({ productId } = await createWatchedProduct(stack, admin.accessToken, 3));
 });
 afterEach(() => {
   for (const client of open.splice(0)) client.close();

@@ -3,15 +3,16 @@
  * deliver a change; a subscriber that stops reading is cut off (4600) while another subscriber of
  * the same selection gets every event.
  */
-import { randomBytes } from 'node:crypto';
 import { parse, print } from 'graphql';
-import {
-  AdminInventorySetDocument,
-  AdminProductCreateDocument,
-  ProductStockDocument,
-} from '../schema/generated/operations';
+import { AdminInventorySetDocument, ProductStockDocument } from '../schema/generated/operations';
 import WebSocket from 'ws';
-import { subscribe, subscribeWs, wsUrl, type LiveClient } from './support/live';
+import {
+  createWatchedProduct,
+  subscribe,
+  subscribeWs,
+  wsUrl,
+  type LiveClient,
+} from './support/live';
 import { startEdgeGateway, type EdgeGateway } from './support/edge';
 import { testServices } from './support/services';
 import { execute, startStack, type Stack } from './support/stack';
@@ -52,25 +53,8 @@ const auth = {
   },
 };
 
-async function createProduct(quantity: number, description = 'A lamp on two gateways.') {
-  const sku = `SCALE-${randomBytes(4).toString('hex')}`;
-  const reply = await execute(
-    stack.gatewayUrl,
-    AdminProductCreateDocument,
-    {
-      input: {
-        title: `Scale Lamp ${sku}`,
-        description,
-        categorySlug: 'headphones',
-        variants: [{ sku, title: 'Default', price: '10.00', quantity }],
-      },
-    },
-    { authorization: auth.authorization },
-  );
-  const product = reply.data?.productCreate.product;
-  if (!product) throw new Error(`no product: ${JSON.stringify(reply)}`);
-  return { productId: product.id, variantId: product.variants[0].id };
-}
+const createProduct = (quantity: number, description = 'A lamp on two gateways.') =>
+  createWatchedProduct(stack, admin.accessToken, quantity, description);
 
 const setStock = (variantId: string, quantity: number) =>
   execute(

@@ -3,14 +3,9 @@
  * subscriber with the same selection and visibility, whatever their number or transport, so
  * what a change costs the subgraphs does not grow with the audience.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  AdminInventorySetDocument,
-  AdminProductCreateDocument,
-  ProductStockDocument,
-} from '../schema/generated/operations';
+import { AdminInventorySetDocument, ProductStockDocument } from '../schema/generated/operations';
 import { subgraphRequests } from './support/cache';
-import { subscribe, type LiveClient } from './support/live';
+import { createWatchedProduct, subscribe, type LiveClient } from './support/live';
 import { execute, startStack, type Stack } from './support/stack';
 import { createUser, type TestUser } from './support/tokens';
 
@@ -42,26 +37,6 @@ afterAll(async () => {
 
 const authorization = () => `Bearer ${admin.accessToken}`;
 
-async function createProduct(quantity: number) {
-  const sku = `SHARE-${randomBytes(4).toString('hex')}`;
-  const reply = await execute(
-    stack.gatewayUrl,
-    AdminProductCreateDocument,
-    {
-      input: {
-        title: `Shared Lamp ${sku}`,
-        description: 'A lamp many shoppers watch.',
-        categorySlug: 'headphones',
-        variants: [{ sku, title: 'Default', price: '10.00', quantity }],
-      },
-    },
-    { authorization: authorization() },
-  );
-  const product = reply.data?.productCreate.product;
-  if (!product) throw new Error(`no product: ${JSON.stringify(reply)}`);
-  return { productId: product.id, variantId: product.variants[0].id };
-}
-
 /** The subgraph requests one stock change makes, until they stop coming. */
 async function requestsFor(variantId: string, quantity: number, delivered: () => Promise<void>) {
   const requests = subgraphRequests(stack);
@@ -91,7 +66,7 @@ const quantityOf = (event: LiveClient['events'][number]) =>
     .quantityAvailable;
 
 it('resolves a change once for all the subscribers of one selection, over both transports', async () => {
-  const { productId, variantId } = await createProduct(5);
+  const { productId, variantId } = await createWatchedProduct(stack, admin.accessToken, 5);
   const first = subscribe('websocket', stack.gatewayUrl, ProductStockDocument, {
     variables: { productId },
   });

@@ -3,13 +3,12 @@
  * then one event per committed change (stock set, a checkout, a cancel; an order fulfilled and
  * refunded); who may not read is refused with no events; an expiring token ends the subscription.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   AdminInventorySetDocument,
   AdminOrderFeedDocument,
   AdminOrderFulfillDocument,
   AdminOrderRefundDocument,
-  AdminProductCreateDocument,
   CartCreateDocument,
   CheckoutDocument,
   OrderCancelDocument,
@@ -18,7 +17,7 @@ import {
 } from '../schema/generated/operations';
 import { projectPath } from '../common/paths';
 import { buildManifest } from '../gateway/src/trusted-documents';
-import { subscribe, type LiveClient, type Transport } from './support/live';
+import { createWatchedProduct, subscribe, type LiveClient, type Transport } from './support/live';
 import { execute, startStack, type Stack } from './support/stack';
 import { claimsOf, createUser, mint, type TestUser } from './support/tokens';
 
@@ -41,27 +40,10 @@ afterEach(() => {
 });
 afterAll(() => stack?.stop());
 
-const auth = (user: TestUser) => ({ authorization: `Bearer ${user.accessToken}` });
+const createProduct = (quantity: number) =>
+  createWatchedProduct(stack, admin.accessToken, quantity);
 
-async function createProduct(quantity: number) {
-  const sku = `LIVE-${randomBytes(4).toString('hex')}`;
-  const reply = await execute(
-    stack.gatewayUrl,
-    AdminProductCreateDocument,
-    {
-      input: {
-        title: `Live Lamp ${sku}`,
-        description: 'A lamp you can watch.',
-        categorySlug: 'headphones',
-        variants: [{ sku, title: 'Default', price: '10.00', quantity }],
-      },
-    },
-    auth(admin),
-  );
-  const product = reply.data?.productCreate.product;
-  if (!product) throw new Error(`no product: ${JSON.stringify(reply)}`);
-  return { productId: product.id, variantId: product.variants[0].id, slug: product.slug, sku };
-}
+const auth = (user: TestUser) => ({ authorization: `Bearer ${user.accessToken}` });
 
 async function checkout(variantId: string, user?: TestUser) {
   const headers = user ? auth(user) : {};

@@ -2,8 +2,11 @@
  * Clients of the gateway's live updates, speaking each protocol on the wire: graphql-ws over a
  * WebSocket (`graphql-transport-ws`) and Apollo's multipart HTTP subscriptions.
  */
+import { randomBytes } from 'node:crypto';
 import { print, type DocumentNode, type FormattedExecutionResult } from 'graphql';
 import WebSocket from 'ws';
+import { AdminProductCreateDocument } from '../../schema/generated/operations';
+import { execute, type Stack } from './stack';
 
 export type Transport = 'websocket' | 'multipart';
 
@@ -202,4 +205,30 @@ export function subscribe(
   return transport === 'websocket'
     ? subscribeWs(gatewayUrl, document, options)
     : subscribeMultipart(gatewayUrl, document, options);
+}
+
+/** A product of its own with one variant of `quantity` in stock, made by an admin through the gateway. */
+export async function createWatchedProduct(
+  stack: Stack,
+  adminToken: string,
+  quantity: number,
+  description = 'A lamp you can watch.',
+): Promise<{ productId: string; variantId: string; slug: string; sku: string }> {
+  const sku = `LIVE-${randomBytes(4).toString('hex')}`;
+  const reply = await execute(
+    stack.gatewayUrl,
+    AdminProductCreateDocument,
+    {
+      input: {
+        title: `Live Lamp ${sku}`,
+        description,
+        categorySlug: 'headphones',
+        variants: [{ sku, title: 'Default', price: '10.00', quantity }],
+      },
+    },
+    { authorization: `Bearer ${adminToken}` },
+  );
+  const product = reply.data?.productCreate.product;
+  if (!product) throw new Error(`no product: ${JSON.stringify(reply)}`);
+  return { productId: product.id, variantId: product.variants[0].id, slug: product.slug, sku };
 }
