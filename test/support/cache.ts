@@ -56,11 +56,18 @@ export async function postById(
 }
 
 /** Counts the requests every subgraph of the stack receives. */
-export function subgraphRequests(stack: Stack): { count(): number; stop(): void } {
+export function subgraphRequests(
+  stack: Stack,
+  subgraphs: readonly ('product' | 'order' | 'user' | 'cart' | 'search')[] = [
+    'product',
+    'order',
+    'user',
+    'cart',
+    'search',
+  ],
+): { count(): number; stop(): void } {
   let count = 0;
-  const servers = [stack.product, stack.order, stack.user, stack.cart, stack.search].map(
-    (s) => s.server,
-  );
+  const servers = subgraphs.map((name) => stack[name].server);
   const listener = () => count++;
   for (const server of servers) server.on('request', listener);
   return {
